@@ -1,0 +1,118 @@
+"""Summaries across replications, with honest confidence intervals.
+
+Replications are independent runs, so a per-replication statistic (the mean lead time of the
+cases that arrived in the measurement window, say) is one observation, and the spread of those
+observations across replications is what the confidence interval is built from — never the spread
+of the cases inside one run, which are correlated through the shared queues. Means get Student's t
+interval over replications; quantiles (median, 90th percentile) get a percentile bootstrap over
+replications with a fixed generator, so the summary is reproducible.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.model.trace import Trace
+
+CONFIDENCE = 0.95
+ALL = "all"
+
+# metric name -> (column of the cases table, statistic, unit)
+CASE_METRICS: dict[str, tuple[str, str, str]] = {
+    "lead_wd_mean": ("lead_wd", "mean", "working days"),
+    "lead_wd_median": ("lead_wd", "median", "working days"),
+    "lead_wd_p90": ("lead_wd", "p90", "working days"),
+    "lead_days_mean": ("lead_days", "mean", "calendar days"),
+    "approval_wd_mean": ("approval_wd", "mean", "working days"),
+    "trips_mean": ("trips", "mean", "trips per case"),
+    "corrections_mean": ("corrections", "mean", "corrections per case"),
+    "title_wd_mean": ("stage4_wd", "mean", "working days"),
+}
+
+
+def t_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> tuple[float, float,
+                                                                                 float]:
+    """Mean and Student-t confidence interval of independent observations."""
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    if len(x) == 0:
+        return math.nan, math.nan, math.nan
+    m = float(x.mean())
+    if len(x) < 2:
+        return m, math.nan, math.nan
+    half = float(stats.t.ppf((1 + confidence) / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
+    return m, m - half, m + half
+
+
+def bootstrap_interval(values: Sequence[float], confidence: float = CONFIDENCE,
+                       resamples: int = 2000, seed: int = 0) -> tuple[float, float, float]:
+    """Mean and percentile-bootstrap interval of independent observations (fixed seed)."""
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    if len(x) == 0:
+        return math.nan, math.nan, math.nan
+    m = float(x.mean())
+    if len(x) < 2:
+        return m, math.nan, math.nan
+    gen = np.random.Generator(np.random.PCG64(seed))
+    means = x[gen.integers(0, len(x), size=(resamples, len(x)))].mean(axis=1)
+    lo, hi = np.quantile(means, [(1 - confidence) / 2, (1 + confidence) / 2])
+    return m, float(lo), float(hi)
+
+
+def _stat(values: np.ndarray, how: str) -> float:
+    values = values[np.isfinite(values)]
+    if len(values) == 0:
+        return math.nan
+    if how == "mean":
+        return float(values.mean())
+    if how == "median":
+        return float(np.median(values))
+    return float(np.quantile(values, 0.9))
+
+
+def per_replication(traces: Sequence[Trace]) -> pd.DataFrame:
+    """One row per replication, case type (and ``all``) and metric: the replication's value."""
+    rows = []
+    for rep, tr in enumerate(traces):
+        cases = tr.window_cases()
+        done = cases[cases["finished"]]
+        groups = [(ALL, done)] + [(str(t), g) for t, g in done.groupby("case_type",
+                                                                       observed=False)]
+        for ctype, g in groups:
+            for metric, (col, how, _) in CASE_METRICS.items():
+                rows.append((rep, ctype, metric, _stat(g[col].to_numpy(float), how), len(g)))
+            rows.append((rep, ctype, "unfinished_share",
+                         float(1 - len(g) / max(1, len(cases if ctype == ALL else
+                                                      cases[cases["case_type"] == ctype]))),
+                         len(g)))
+        for _, d in tr.departments.iterrows():
+            rows.append((rep, f"department:{d['department']}", "utilisation",
+                         d["utilisation"], d["tasks"]))
+            rows.append((rep, f"department:{d['department']}", "mean_wait_h",
+                         d["mean_wait_h"], d["tasks"]))
+    return pd.DataFrame(rows, columns=["replication", "group", "metric", "value", "n"])
+
+
+def summarise(traces: Sequence[Trace], confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """Mean and confidence interval of every metric across replications (tidy table)."""
+    reps = per_replication(traces)
+    out = []
+    for (group, metric), g in reps.groupby(["group", "metric"], sort=False):
+        values = g["value"].to_numpy(float)
+        quantile = metric.endswith(("_median", "_p90"))
+        m, lo, hi = (bootstrap_interval if quantile else t_interval)(values, confidence)
+        out.append({"group": group, "metric": metric, "mean": m, "ci_low": lo, "ci_high": hi,
+                    "replications": int(np.isfinite(values).sum()),
+                    "cases": int(g["n"].sum()),
+                    "unit": CASE_METRICS.get(metric, ("", "", _UNITS.get(metric, "")))[2]})
+    return pd.DataFrame(out)
+
+
+_UNITS = {"utilisation": "share of open staff hours", "mean_wait_h": "hours",
+          "unfinished_share": "share of cases"}

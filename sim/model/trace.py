@@ -1,0 +1,256 @@
+"""The trace of a run: tidy tables of cases, tasks and departments.
+
+During a run the :class:`TraceRecorder` appends plain numbers to column lists (no per-row
+objects); at the end :meth:`TraceRecorder.build` turns them into pandas tables:
+
+* ``cases`` — one row per case: type, arrival and finish (hours from the start, and dates), lead
+  time in statutory working days and calendar days, approval time in working days (lead time
+  less the spells when only the applicant was working, such as construction), trips,
+  corrections, rework rounds, the working days spent in each stage, and whether the case arrived
+  inside the measurement window (after the warm-up, before the horizon).
+* ``tasks`` — one row per staff task: case, item, step, department, when it was queued, taken up
+  and finished (hours), the attempt (0 first, then one more per correction or rework) and its
+  effort in staff hours.
+* ``departments`` — one row per department over the measurement window: staff, tasks, busy and
+  open staff-hours, utilisation, mean and longest queue, mean wait.
+
+:func:`event_log` exports the task table as a process-mining event log that pm4py reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from sim.model.engine import Case, Model
+
+HOURS_PER_DAY = 24.0
+
+
+@dataclass(frozen=True)
+class Trace:
+    """The tables of one replication and what produced them."""
+
+    cases: pd.DataFrame
+    tasks: pd.DataFrame
+    departments: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def window_cases(self) -> pd.DataFrame:
+        """The cases that arrived inside the measurement window (after the warm-up)."""
+        return self.cases[self.cases["in_window"]]
+
+
+class TraceRecorder:
+    """Column-wise recorder used by the engine; see the module docstring."""
+
+    def __init__(self) -> None:
+        self.t_case: list[int] = []
+        self.t_item: list[int] = []
+        self.t_step: list[int] = []
+        self.t_dep: list[int] = []
+        self.t_queued: list[float] = []
+        self.t_started: list[float] = []
+        self.t_finished: list[float] = []
+        self.t_attempt: list[int] = []
+        self.t_effort: list[float] = []
+        self.rows: list[tuple] = []
+        self.open: dict[int, Case] = {}
+
+    def task(self, case: Case, item: int, step: int, dep: int, queued: float, started: float,
+             finished: float, effort: float) -> None:
+        """Record one staff task (all its times are known when it is taken up)."""
+        self.t_case.append(case.id)
+        self.t_item.append(case.plan.items[item].code)
+        self.t_step.append(step)
+        self.t_dep.append(dep)
+        self.t_queued.append(queued)
+        self.t_started.append(started)
+        self.t_finished.append(finished)
+        self.t_attempt.append(case.attempt[item])
+        self.t_effort.append(effort)
+
+    def arrival(self, case: Case) -> None:
+        """Remember a case until it closes (unfinished cases are reported at the end)."""
+        self.open[case.id] = case
+
+    def case(self, case: Case) -> None:
+        """Record a closed (or, at the end, unfinished) case."""
+        self.open.pop(case.id, None)
+        self.rows.append((case.id, case.plan.code, case.k, case.arrival, case.finished,
+                          case.trips, case.corrections, case.reworks, case.applicant_wd,
+                          *case.stage_start[1:], *case.stage_end[1:]))
+
+    # -- building the tables --------------------------------------------------------------------
+
+    def build(self, model: Model) -> Trace:
+        """Turn the recorded columns into the trace tables of ``model``."""
+        for case in list(self.open.values()):
+            case.finished = np.nan
+            self.case(case)
+        cases = self._cases(model)
+        tasks = self._tasks(model)
+        departments = self._departments(model, tasks)
+        sc = model.scenario
+        meta = {
+            "scenario": sc.scenario.name,
+            "seed": model.seed,
+            "replication": model.replication,
+            "start": sc.scenario.start.isoformat(),
+            "warmup_h": model.warmup_h,
+            "horizon_h": model.horizon_h,
+            "assumed_calendar_years": _assumed_years_reached(model, cases),
+            "unfinished_cases": int((~cases["finished"]).sum()),
+            "reforms": list(sc.applied),
+        }
+        return Trace(cases=cases, tasks=tasks, departments=departments, meta=meta)
+
+    def _cases(self, model: Model) -> pd.DataFrame:
+        cols = ["case", "type_code", "k", "arrival_h", "finish_h", "trips", "corrections",
+                "reworks", "applicant_wd", *(f"s{n}_start" for n in range(1, 5)),
+                *(f"s{n}_end" for n in range(1, 5))]
+        raw = pd.DataFrame.from_records(self.rows, columns=cols) if self.rows else (
+            pd.DataFrame({c: pd.Series(dtype=float) for c in cols}))
+        raw = raw.sort_values("case", kind="stable").reset_index(drop=True)
+        cal = model.calendar
+        arrival, finish = raw["arrival_h"].to_numpy(float), raw["finish_h"].to_numpy(float)
+        lead_wd = cal.wd_array(finish) - cal.wd_array(arrival)
+        out = pd.DataFrame({
+            "case": raw["case"].astype(np.int64),
+            "case_type": pd.Categorical.from_codes(raw["type_code"].astype(int),
+                                                   categories=list(model.type_ids)),
+            "k": raw["k"].astype(np.int64),
+            "arrival_h": arrival,
+            "finish_h": finish,
+            "arrival": _dates(model, arrival),
+            "finished": np.isfinite(finish),
+            "lead_wd": lead_wd,
+            "lead_days": (finish - arrival) / HOURS_PER_DAY,
+            "approval_wd": lead_wd - raw["applicant_wd"].to_numpy(float),
+            "trips": raw["trips"].astype(np.int64),
+            "corrections": raw["corrections"].astype(np.int64),
+            "reworks": raw["reworks"].astype(np.int64),
+        })
+        for n in range(1, 5):
+            out[f"stage{n}_wd"] = (cal.wd_array(raw[f"s{n}_end"].to_numpy(float))
+                                   - cal.wd_array(raw[f"s{n}_start"].to_numpy(float)))
+        out["in_window"] = (arrival >= model.warmup_h) & (arrival < model.horizon_h)
+        return out
+
+    def _tasks(self, model: Model) -> pd.DataFrame:
+        item_codes = np.asarray(self.t_item, dtype=np.int64)
+        steps = np.asarray(self.t_step, dtype=np.int64)
+        names = sorted({s.name for it in model.scenario.items.values() for s in it.steps})
+        lookup = {name: n for n, name in enumerate(names)}
+        table = np.full((len(model.item_ids), max(len(it.steps) for it in
+                                                  model.scenario.items.values())), -1)
+        for n, iid in enumerate(model.item_ids):
+            for s, step in enumerate(model.scenario.items[iid].steps):
+                table[n, s] = lookup[step.name]
+        queued = np.asarray(self.t_queued, dtype=float)
+        started = np.asarray(self.t_started, dtype=float)
+        return pd.DataFrame({
+            "case": np.asarray(self.t_case, dtype=np.int64),
+            "item": pd.Categorical.from_codes(item_codes, categories=list(model.item_ids)),
+            "step": pd.Categorical.from_codes(table[item_codes, steps] if len(steps) else
+                                              np.empty(0, dtype=int), categories=names),
+            "department": pd.Categorical.from_codes(np.asarray(self.t_dep, dtype=np.int64),
+                                                    categories=list(model.dep_ids)),
+            "queued_h": queued,
+            "started_h": started,
+            "finished_h": np.asarray(self.t_finished, dtype=float),
+            "attempt": np.asarray(self.t_attempt, dtype=np.int64),
+            "effort_h": np.asarray(self.t_effort, dtype=float),
+            "wait_h": started - queued,
+        })
+
+    def _departments(self, model: Model, tasks: pd.DataFrame) -> pd.DataFrame:
+        h0, h1 = model.warmup_h, model.horizon_h
+        span = h1 - h0
+        rows = []
+        for code, (dep_id, dep) in enumerate(model.departments.items()):
+            mine = tasks[tasks["department"].cat.codes.to_numpy() == code]
+            q = mine["queued_h"].to_numpy()
+            s = mine["started_h"].to_numpy()
+            f = mine["finished_h"].to_numpy()
+            clock = dep.clock
+            w0, w1 = clock.open_hours(h0), clock.open_hours(h1)
+            busy = np.clip(clock.open_hours_array(np.minimum(f, h1))
+                           - clock.open_hours_array(np.maximum(s, h0)), 0, None).sum()
+            open_staff_hours = (w1 - w0) * dep.spec.staff
+            waiting = np.clip(np.minimum(s, h1) - np.maximum(q, h0), 0, None).sum()
+            in_window = (q >= h0) & (q < h1)
+            rows.append({
+                "department": dep_id,
+                "name": dep.spec.name.get("en") or dep_id,
+                "location": dep.spec.location,
+                "staff": dep.spec.staff,
+                "tasks": int(in_window.sum()),
+                "busy_hours": float(busy),
+                "open_hours": float(open_staff_hours),
+                "utilisation": float(busy / open_staff_hours) if open_staff_hours else np.nan,
+                "mean_wait_h": float((s - q)[in_window].mean()) if in_window.any() else np.nan,
+                "mean_queue": float(waiting / span),
+                "max_queue": _max_queue(q, s, h0, h1),
+            })
+        return pd.DataFrame(rows)
+
+
+def _assumed_years_reached(model: Model, cases: pd.DataFrame) -> list[int]:
+    """Years whose holidays were computed by rule, among those the run actually reached."""
+    finishes = cases["finish_h"].to_numpy(float)
+    last = max(model.horizon_h, float(np.nanmax(finishes)) if np.isfinite(finishes).any() else 0)
+    if not np.isfinite(finishes).all():
+        last = model.end_h
+    reached = model.calendar.date_of(last).year
+    return [y for y in model.calendar.assumed_years if y <= reached]
+
+
+def _dates(model: Model, hours: np.ndarray) -> pd.Series:
+    origin = pd.Timestamp(dt.datetime.combine(model.scenario.scenario.start, dt.time()))
+    return origin + pd.to_timedelta(hours, unit="h")
+
+
+def _max_queue(queued: np.ndarray, started: np.ndarray, h0: float, h1: float) -> int:
+    """The largest number of tasks waiting at once during ``[h0, h1)``."""
+    waits = started > queued
+    if not waits.any():
+        return 0
+    times = np.concatenate([queued[waits], started[waits]])
+    steps = np.concatenate([np.ones(waits.sum()), -np.ones(waits.sum())])
+    order = np.lexsort((steps, times))  # at equal times a start leaves before an arrival joins
+    level = np.cumsum(steps[order])
+    t = times[order]
+    inside = (t >= h0) & (t < h1)
+    before = level[t < h0]
+    start_level = before[-1] if len(before) else 0
+    return int(max(start_level, level[inside].max() if inside.any() else 0))
+
+
+def event_log(trace: Trace, start: dt.date | str | None = None) -> pd.DataFrame:
+    """The task table as a process-mining event log (pm4py's default column names).
+
+    One ``start`` and one ``complete`` event per task: ``case:concept:name`` (case id),
+    ``concept:name`` (``item: step``), ``time:timestamp``, ``org:resource`` (department),
+    ``lifecycle:transition``.
+    """
+    origin = pd.Timestamp(start or trace.meta["start"])
+    t = trace.tasks
+    activity = t["item"].astype(str) + ": " + t["step"].astype(str)
+    parts = []
+    for col, life in (("started_h", "start"), ("finished_h", "complete")):
+        parts.append(pd.DataFrame({
+            "case:concept:name": t["case"].astype(str),
+            "concept:name": activity,
+            "time:timestamp": origin + pd.to_timedelta(t[col], unit="h"),
+            "org:resource": t["department"].astype(str),
+            "lifecycle:transition": life,
+        }))
+    log = pd.concat(parts, ignore_index=True)
+    return log.sort_values(["case:concept:name", "time:timestamp"], kind="stable",
+                           ignore_index=True)

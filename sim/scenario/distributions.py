@@ -1,0 +1,258 @@
+"""Probability distributions for durations, as validated scenario data that carry their theory.
+
+Every distribution here is a frozen pydantic model named by its ``dist`` tag, so a scenario file
+writes ``{ dist = "gamma", mean = 6.0, cv = 0.8 }``. Each one
+
+* validates its parameters when the scenario is loaded (a negative mean is a scenario error, not a
+  crash in the middle of a run);
+* exposes its exact ``mean`` and ``variance``, which is what lets ``approvalsim check`` compute
+  the offered load of every department before anything runs, and lets the tests compare sample
+  moments with theory;
+* turns uniforms into variates through its quantile function ``ppf``. The model draws uniforms in
+  batches, one stream per purpose, and maps them through ``ppf``: the k-th case's draw for an item
+  is then the same uniform in every scenario run with the same seed (common random numbers), even
+  when a reform changes the distribution's parameters.
+
+All durations are non-negative. The ``unit`` key is read by the step that holds the distribution:
+staff ``effort`` is in hours; elapsed ``delay`` and turnarounds are in ``working_days`` (the
+statutory count), ``calendar_days`` or ``hours``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from scipy import special
+
+Unit = Literal["hours", "working_days", "calendar_days"]
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class _Dist(BaseModel):
+    model_config = _FROZEN
+    unit: Unit | None = Field(
+        default=None,
+        description="Time unit. Effort: hours (the only choice). Delays and turnarounds: "
+        "working_days (default), calendar_days or hours.",
+    )
+
+    @property
+    def mean(self) -> float:
+        """The exact mean."""
+        raise NotImplementedError
+
+    @property
+    def variance(self) -> float:
+        """The exact variance."""
+        raise NotImplementedError
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Quantile function: maps uniforms in [0, 1) to variates."""
+        raise NotImplementedError
+
+    def scaled(self, factor: float) -> _Dist:
+        """The same shape with every duration multiplied by ``factor`` (cv unchanged)."""
+        raise NotImplementedError
+
+
+class Exponential(_Dist):
+    """Exponential durations with the given mean (memoryless; cv = 1)."""
+
+    dist: Literal["exponential"] = "exponential"
+    mean_: float = Field(alias="mean", gt=0, description="Mean duration.")
+
+    @property
+    def mean(self) -> float:  # noqa: D102
+        return self.mean_
+
+    @property
+    def variance(self) -> float:  # noqa: D102
+        return self.mean_**2
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
+        return -self.mean_ * np.log1p(-u)
+
+    def scaled(self, factor: float) -> Exponential:  # noqa: D102
+        return self.model_copy(update={"mean_": self.mean_ * factor})
+
+
+class LogNormal(_Dist):
+    """Lognormal durations given by their mean and coefficient of variation (not by mu, sigma)."""
+
+    dist: Literal["lognormal"] = "lognormal"
+    mean_: float = Field(alias="mean", gt=0, description="Mean duration.")
+    cv: float = Field(ge=0, le=10, description="Coefficient of variation: std / mean.")
+
+    @property
+    def mean(self) -> float:  # noqa: D102
+        return self.mean_
+
+    @property
+    def variance(self) -> float:  # noqa: D102
+        return (self.cv * self.mean_) ** 2
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
+        s2 = math.log1p(self.cv**2)
+        mu = math.log(self.mean_) - s2 / 2
+        return np.exp(mu + math.sqrt(s2) * special.ndtri(u))
+
+    def scaled(self, factor: float) -> LogNormal:  # noqa: D102
+        return self.model_copy(update={"mean_": self.mean_ * factor})
+
+
+class Gamma(_Dist):
+    """Gamma durations given by their mean and coefficient of variation (shape = 1 / cv^2)."""
+
+    dist: Literal["gamma"] = "gamma"
+    mean_: float = Field(alias="mean", gt=0, description="Mean duration.")
+    cv: float = Field(gt=0, le=10, description="Coefficient of variation: std / mean.")
+
+    @property
+    def mean(self) -> float:  # noqa: D102
+        return self.mean_
+
+    @property
+    def variance(self) -> float:  # noqa: D102
+        return (self.cv * self.mean_) ** 2
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
+        shape = 1.0 / self.cv**2
+        return special.gammaincinv(shape, u) * (self.mean_ / shape)
+
+    def scaled(self, factor: float) -> Gamma:  # noqa: D102
+        return self.model_copy(update={"mean_": self.mean_ * factor})
+
+
+class Triangular(_Dist):
+    """Triangular durations between ``low`` and ``high`` with the given ``mode``."""
+
+    dist: Literal["triangular"] = "triangular"
+    low: float = Field(ge=0, description="Smallest duration.")
+    mode: float = Field(ge=0, description="Most likely duration.")
+    high: float = Field(gt=0, description="Largest duration.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if not self.low <= self.mode <= self.high or self.low == self.high:
+            raise ValueError(
+                f"needs low <= mode <= high and low < high (got {self.low}, {self.mode}, "
+                f"{self.high})"
+            )
+        return self
+
+    @property
+    def mean(self) -> float:  # noqa: D102
+        return (self.low + self.mode + self.high) / 3
+
+    @property
+    def variance(self) -> float:  # noqa: D102
+        a, c, b = self.low, self.mode, self.high
+        return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
+        a, c, b = self.low, self.mode, self.high
+        cut = (c - a) / (b - a)
+        left = a + np.sqrt(u * (b - a) * (c - a))
+        right = b - np.sqrt((1 - u) * (b - a) * (b - c))
+        return np.where(u < cut, left, right)
+
+    def scaled(self, factor: float) -> Triangular:  # noqa: D102
+        return self.model_copy(
+            update={"low": self.low * factor, "mode": self.mode * factor, "high": self.high * factor}
+        )
+
+
+class Uniform(_Dist):
+    """Uniform durations between ``low`` and ``high``."""
+
+    dist: Literal["uniform"] = "uniform"
+    low: float = Field(ge=0, description="Smallest duration.")
+    high: float = Field(gt=0, description="Largest duration.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.low >= self.high:
+            raise ValueError(f"needs low < high (got low={self.low}, high={self.high})")
+        return self
+
+    @property
+    def mean(self) -> float:  # noqa: D102
+        return (self.low + self.high) / 2
+
+    @property
+    def variance(self) -> float:  # noqa: D102
+        return (self.high - self.low) ** 2 / 12
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
+        return self.low + u * (self.high - self.low)
+
+    def scaled(self, factor: float) -> Uniform:  # noqa: D102
+        return self.model_copy(update={"low": self.low * factor, "high": self.high * factor})
+
+
+class Deterministic(_Dist):
+    """A fixed duration. A bare number in a scenario file means this."""
+
+    dist: Literal["deterministic"] = "deterministic"
+    value: float = Field(ge=0, description="The duration.")
+
+    @property
+    def mean(self) -> float:  # noqa: D102
+        return self.value
+
+    @property
+    def variance(self) -> float:  # noqa: D102
+        return 0.0
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
+        return np.full(np.shape(u), self.value, dtype=float)
+
+    def scaled(self, factor: float) -> Deterministic:  # noqa: D102
+        return self.model_copy(update={"value": self.value * factor})
+
+
+class Empirical(_Dist):
+    """Durations resampled with equal weight from observed ``values``."""
+
+    dist: Literal["empirical"] = "empirical"
+    values: tuple[Annotated[float, Field(ge=0)], ...] = Field(
+        min_length=1, description="Observed durations, each equally likely."
+    )
+
+    @property
+    def mean(self) -> float:  # noqa: D102
+        return float(np.mean(self.values))
+
+    @property
+    def variance(self) -> float:  # noqa: D102
+        return float(np.var(self.values))
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
+        vals = np.asarray(self.values, dtype=float)
+        idx = np.minimum((np.asarray(u) * len(vals)).astype(np.int64), len(vals) - 1)
+        return vals[idx]
+
+    def scaled(self, factor: float) -> Empirical:  # noqa: D102
+        return self.model_copy(update={"values": tuple(v * factor for v in self.values)})
+
+
+DIST_NAMES = ("exponential", "lognormal", "gamma", "triangular", "uniform", "deterministic",
+              "empirical")
+
+
+def _number_is_deterministic(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return {"dist": "deterministic", "value": value}
+    return value
+
+
+Distribution = Annotated[
+    Exponential | LogNormal | Gamma | Triangular | Uniform | Deterministic | Empirical,
+    Field(discriminator="dist"),
+    BeforeValidator(_number_is_deterministic),
+]
+"""Any distribution, chosen by its ``dist`` tag; a bare number is a deterministic value."""

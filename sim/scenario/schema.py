@@ -1,0 +1,328 @@
+"""The scenario schema: one frozen tree that describes a world of departments, items and cases.
+
+A scenario is a *description*, never an instance: nothing downstream (the model, a reform, a
+report) may change it. Reforms return new scenarios built with ``model_copy``; the SimPy model
+keeps every mutable thing (queues, counters, case state) in its own objects.
+
+This module is the single source of truth for what a scenario file may say. Every key has a type,
+a range, a default and a description here, and from these the loader validates files, the JSON
+Schema for editors is exported, and the human-readable key reference is generated
+(``docs/scenario-reference.md``), so the three cannot drift apart.
+
+Cross-references (an item's department, ``requires`` edges, a case type's items) and cycles are
+checked after the per-key validation by :func:`sim.scenario.load.check_references`, so that every
+problem of a file is reported at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sim.scenario.distributions import Deterministic, Distribution
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+Identifier = Annotated[
+    str,
+    Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", description="An identifier: a letter, then "
+          "letters, digits, '_' or '-'."),
+]
+
+
+class Names(BaseModel):
+    """A display name in Chinese and English; a plain string sets both."""
+
+    model_config = _FROZEN
+    zh: str | None = Field(default=None, description="Chinese name.")
+    en: str | None = Field(default=None, description="English name.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"zh": value, "en": value}
+        return value
+
+    def get(self, lang: str = "en") -> str:
+        """The name in ``lang``, falling back to the other language."""
+        first, second = (self.zh, self.en) if lang == "zh" else (self.en, self.zh)
+        return first or second or ""
+
+
+_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def parse_office_hours(text: str) -> tuple[tuple[float, float], ...] | None:
+    """Parse ``"09:00-12:00,13:30-17:30"`` into hour intervals; ``"always"`` gives ``None``.
+
+    Raises ``ValueError`` with the valid form when the text is not understood.
+    """
+    if text.strip() == "always":
+        return None
+    spans = []
+    for part in text.split(","):
+        m = _HOURS.match(part)
+        if not m:
+            raise ValueError(
+                f"cannot read office hours {text!r} (valid: 'always' or 'HH:MM-HH:MM[,HH:MM-HH:MM]')"
+            )
+        h1, m1, h2, m2 = map(int, m.groups())
+        a, b = h1 + m1 / 60, h2 + m2 / 60
+        if not (0 <= a < b <= 24 and m1 < 60 and m2 < 60):
+            raise ValueError(f"office hours {part.strip()!r} must run forward within 00:00-24:00")
+        if spans and a < spans[-1][1]:
+            raise ValueError(f"office hours {text!r} must be in order and must not overlap")
+        spans.append((a, b))
+    return tuple(spans)
+
+
+class Department(BaseModel):
+    """A department: staff who work only in office hours on working days."""
+
+    model_config = _FROZEN
+    name: Names = Field(default_factory=Names, description="Display name (zh and en).")
+    staff: int = Field(ge=1, le=10_000, description="Number of staff, each serving one task at a "
+                       "time.")
+    office_hours: str = Field(
+        default="09:00-12:00,13:30-17:30",
+        description="Daily opening hours on working days, e.g. '09:00-12:00,13:30-17:30'; "
+        "'always' means round the clock every day (for queueing-theory checks).",
+    )
+    location: Literal["zone", "office"] = Field(
+        default="office",
+        description="'zone': in the one-stop zone of the service hall (submissions there on one "
+        "day share one trip); 'office': its own office (each submission is a trip).",
+    )
+    transfer_days: float = Field(
+        default=0.0, ge=0, le=365,
+        description="Working days a paper file takes to travel from this department to the next "
+        "one after each of its items (0 in the zone or online).",
+    )
+
+    @field_validator("office_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        parse_office_hours(value)
+        return value
+
+    @property
+    def hours(self) -> tuple[tuple[float, float], ...] | None:
+        """Office hours as ``(start, end)`` hour pairs, or ``None`` for round the clock."""
+        return parse_office_hours(self.office_hours)
+
+
+class Step(BaseModel):
+    """One handling step of an item: staff ``effort`` (hours) or an elapsed ``delay``."""
+
+    model_config = _FROZEN
+    name: str = Field(min_length=1, description="What the step is: intake, review, notice...")
+    effort: Distribution | None = Field(
+        default=None,
+        description="Staff hours of work; holds one staff member of the item's department.",
+    )
+    delay: Distribution | None = Field(
+        default=None,
+        description="Elapsed time that holds nobody (public notice, expert panel, site visit); "
+        "unit working_days (default), calendar_days or hours.",
+    )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Step:
+        if (self.effort is None) == (self.delay is None):
+            raise ValueError("a step needs exactly one of 'effort' or 'delay'")
+        if self.effort is not None and self.effort.unit not in (None, "hours"):
+            raise ValueError(f"effort is counted in staff hours (got unit {self.effort.unit!r}; "
+                             "valid: hours)")
+        return self
+
+
+class Correction(BaseModel):
+    """The file comes back for correction (补正): the applicant fixes it and it is reviewed again."""
+
+    model_config = _FROZEN
+    probability: float = Field(ge=0, le=1, description="Chance that a review sends the file "
+                               "back, at each attempt.")
+    turnaround: Distribution = Field(
+        default_factory=lambda: Deterministic(value=5, unit="working_days"),
+        description="Applicant's time to correct and resubmit (default 5 working days).",
+    )
+    max_rounds: int = Field(default=3, ge=1, le=20, description="At most this many corrections "
+                            "per item; after them the file passes.")
+    from_step: str | None = Field(
+        default=None,
+        description="Name of the step the corrected file restarts from (default: the first).",
+    )
+
+
+class Rework(BaseModel):
+    """The case is sent back to an earlier item (e.g. a failed fire review forces a redesign)."""
+
+    model_config = _FROZEN
+    probability: float = Field(ge=0, le=1, description="Chance, after this item, of going back.")
+    to: str = Field(description="The earlier item to redo; it and every item between it and "
+                    "this one are handled again.")
+    max_rounds: int = Field(default=1, ge=1, le=10, description="At most this many send-backs.")
+
+
+class Item(BaseModel):
+    """An approval, public-service, assessment, intermediary or applicant item of the chain."""
+
+    model_config = _FROZEN
+    name: Names = Field(default_factory=Names, description="Display name (zh and en).")
+    stage: int | None = Field(
+        default=None, ge=1, le=4,
+        description="Approval stage 1-4 (立项用地规划许可, 工程建设许可, 施工许可, 竣工验收); "
+        "may be left out only for applicant items.",
+    )
+    department: str | None = Field(
+        default=None, description="Department that handles it; not for applicant items."
+    )
+    kind: Literal["approval", "public_service", "assessment", "intermediary", "applicant"] = Field(
+        default="approval",
+        description="approval, public_service (utility connection), assessment, intermediary "
+        "(paid technical service), or applicant (the applicant's own work, e.g. construction).",
+    )
+    steps: tuple[Step, ...] = Field(min_length=1, description="Ordered handling steps.")
+    requires: tuple[str, ...] = Field(default=(), description="Hard prerequisites (items).")
+    after: tuple[str, ...] = Field(
+        default=(), description="Ordering imposed by practice, which parallel approval removes."
+    )
+    correction: Correction | None = Field(default=None, description="Correction (补正) loop.")
+    rework: Rework | None = Field(default=None, description="Send-back to an earlier item.")
+    submitted_online: bool = Field(
+        default=False, description="Submitted online: no trip, no file transfer time."
+    )
+    online: bool = Field(default=False, description="Flag: can be handled fully online.")
+    regional: bool = Field(default=False, description="Flag: replaceable by regional assessment.")
+    commitment_eligible: bool = Field(
+        default=False, description="Flag: may be issued on the applicant's commitment (告知承诺)."
+    )
+    pre_reviewable: bool = Field(
+        default=False, description="Flag: may be reviewed before the land is acquired."
+    )
+    tags: tuple[str, ...] = Field(default=(), description="Free labels that reforms may read.")
+
+    @model_validator(mode="after")
+    def _kind_rules(self) -> Item:
+        if self.kind == "applicant":
+            if any(s.effort is not None for s in self.steps):
+                raise ValueError("an applicant item has only 'delay' steps (no department staff)")
+        else:
+            if self.department is None:
+                raise ValueError(f"a {self.kind} item needs a 'department'")
+            if self.stage is None:
+                raise ValueError(f"a {self.kind} item needs a 'stage' (1-4)")
+        names = [s.name for s in self.steps]
+        if self.correction and self.correction.from_step is not None:
+            if self.correction.from_step not in names:
+                raise ValueError(
+                    f"correction.from_step {self.correction.from_step!r} is not a step of this "
+                    f"item (valid: {', '.join(names)})"
+                )
+        return self
+
+
+class PoissonArrivals(BaseModel):
+    """Projects arrive at random, at a constant yearly rate."""
+
+    model_config = _FROZEN
+    process: Literal["poisson"] = "poisson"
+    per_year: float = Field(gt=0, le=1e8, description="Mean arrivals per year (365 days).")
+
+
+class CsvArrivals(BaseModel):
+    """Projects arrive on the dates listed in a CSV file (one row per case)."""
+
+    model_config = _FROZEN
+    process: Literal["csv"] = "csv"
+    file: str = Field(description="CSV path, relative to the scenario file.")
+    column: str = Field(default="date", description="Column with ISO dates or date-times.")
+
+
+class ListArrivals(BaseModel):
+    """Projects arrive at the listed times, in days after the scenario start (tests, what-ifs)."""
+
+    model_config = _FROZEN
+    process: Literal["list"] = "list"
+    days: tuple[Annotated[float, Field(ge=0)], ...] = Field(
+        min_length=1, description="Arrival times in calendar days after the start."
+    )
+
+
+Arrivals = Annotated[PoissonArrivals | CsvArrivals | ListArrivals, Field(discriminator="process")]
+
+
+class CaseType(BaseModel):
+    """A kind of case: a project category or a citizen's life event."""
+
+    model_config = _FROZEN
+    name: Names = Field(default_factory=Names, description="Display name (zh and en).")
+    arrivals: Arrivals = Field(description="How cases of this type arrive.")
+    items: tuple[str, ...] = Field(min_length=1, description="The items every case needs.")
+    size: Distribution = Field(
+        default_factory=lambda: Deterministic(value=1.0),
+        description="Multiplier on every effort of the case, drawn once per case.",
+    )
+    priority: int = Field(
+        default=0, ge=-100, le=100,
+        description="Higher is served first at every department (a green channel), without "
+        "interrupting work in hand.",
+    )
+
+
+class ScenarioInfo(BaseModel):
+    """The scenario's name and time frame."""
+
+    model_config = _FROZEN
+    name: str = Field(min_length=1, description="Name used in results folders and charts.")
+    description: str = Field(default="", description="What the scenario represents.")
+    start: dt.date = Field(description="First day (ISO date); the clock starts at 00:00.")
+    horizon_days: float = Field(gt=0, le=36_500, description="Cases arrive during this many "
+                                "calendar days.")
+    warmup_days: float = Field(default=0, ge=0, description="Cases arriving before this day are "
+                               "left out of the statistics.")
+    drain_days: float = Field(
+        default=1095, ge=0, le=36_500,
+        description="After the horizon, keep running at most this long for cases in progress to "
+        "finish; cases still open then are reported as unfinished.",
+    )
+
+    @model_validator(mode="after")
+    def _warmup(self) -> ScenarioInfo:
+        if self.warmup_days >= self.horizon_days:
+            raise ValueError(f"warmup_days ({self.warmup_days}) must be less than horizon_days "
+                             f"({self.horizon_days})")
+        return self
+
+
+class Experiment(BaseModel):
+    """Replications and the root seed."""
+
+    model_config = _FROZEN
+    replications: int = Field(default=10, ge=1, le=100_000, description="Independent runs.")
+    seed: int = Field(default=20230920, ge=0, le=2**63 - 1, description="Root seed of all "
+                      "randomness.")
+
+
+class Scenario(BaseModel):
+    """A whole scenario: the world, the cases, the experiment, and the reforms to apply."""
+
+    model_config = _FROZEN
+    scenario: ScenarioInfo = Field(description="Name and time frame.")
+    departments: dict[Identifier, Department] = Field(min_length=1, description="Departments.")
+    items: dict[Identifier, Item] = Field(min_length=1, description="Items of the chain.")
+    case_types: dict[Identifier, CaseType] = Field(min_length=1, description="Kinds of case.")
+    experiment: Experiment = Field(default_factory=Experiment, description="Replications, seed.")
+    reforms: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Levers to apply, in file order: [reforms.<name>] with the lever's "
+        "parameters (see 'approvalsim reforms').",
+    )
+    applied: tuple[str, ...] = Field(
+        default=(),
+        description="Reforms already applied to this scenario (set by the tool; lineage).",
+    )
