@@ -22,6 +22,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "load": ("sim.api", "load"),
+    "from_dict": ("sim.api", "from_dict"),
     "run": ("sim.experiment.runner", "run"),
     "RunResult": ("sim.experiment.runner", "RunResult"),
     "Scenario": ("sim.scenario.schema", "Scenario"),

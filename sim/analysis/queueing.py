@@ -44,8 +44,10 @@ def mg1_mean_wait(arrival_rate: float, mean_service: float, var_service: float) 
 
 
 def expected_passes(probability: float, max_rounds: int) -> float:
-    """Expected number of reviews of a file that comes back with ``probability`` each time,
-    at most ``max_rounds`` times: 1 + p + p^2 + ... + p^max_rounds."""
+    """Expected number of reviews of a file sent back with ``probability`` each time.
+
+    At most ``max_rounds`` corrections: 1 + p + p^2 + ... + p^max_rounds.
+    """
     return sum(probability**r for r in range(max_rounds + 1))
 
 

@@ -38,7 +38,8 @@ from typing import Any
 
 import numpy as np
 import simpy
-from simpy.events import Timeout
+from simpy.core import NORMAL
+from simpy.events import Event
 
 from sim.model.streams import Streams
 from sim.model.trace import Trace, TraceRecorder
@@ -46,6 +47,25 @@ from sim.model.workcal import HOURS_PER_DAY, OfficeClock, WorkCalendar
 from sim.scenario.schema import Scenario
 
 _KIND_APPLICANT = "applicant"
+_NAN8 = [np.nan] * 8  # stage starts 1-4 at [0:4], stage ends 1-4 at [4:8]
+
+
+class Wake(Event):
+    """A SimPy event that fires after ``delay`` with one callback: the engine's only event.
+
+    It is a :class:`simpy.events.Event` scheduled on the environment like a ``Timeout``, minus
+    the checks and the separate ``callbacks.append`` that a hot path pays for twice a task.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, env: simpy.Environment, delay: float, value: Any,
+                 callback: Callable[[Event], None]):
+        self.env = env
+        self.callbacks = [callback]
+        self._value = value
+        self._ok = True
+        env.schedule(self, NORMAL, delay)
 
 
 @dataclass(frozen=True)
@@ -73,6 +93,8 @@ class ItemPlan:
     correction: Any
     restart_step: int
     rework: Any
+    in_zone: bool
+    plain_exit: bool  # no correction, no rework, no transfer: done when its last step is
 
 
 @dataclass(frozen=True)
@@ -130,7 +152,7 @@ class Department:
     """A staffed resource with office hours and a priority queue (see module docstring)."""
 
     __slots__ = ("model", "id", "code", "spec", "clock", "free", "queue", "_seq", "_env",
-                 "_timeout")
+                 "_record")
 
     def __init__(self, model: Model, dep_id: str, code: int, spec: Any, clock: OfficeClock):
         self.model = model
@@ -142,6 +164,7 @@ class Department:
         self.queue: list[tuple[int, int, tuple]] = []
         self._seq = 0
         self._env = model.env
+        self._record: Callable[[tuple], None] = model.record_task
 
     def review(self, case: Case, item: int, step: int, effort: float) -> None:
         """Queue one task of ``effort`` staff hours for ``case``; it starts when staff is free."""
@@ -152,7 +175,7 @@ class Department:
             self._take_up(task, now)
         else:
             self._seq += 1
-            heapq.heappush(self.queue, (-case.priority, self._seq, task))
+            heapq.heappush(self.queue, (-case.plan.priority, self._seq, task))
 
     def _take_up(self, task: tuple, now: float) -> None:
         case, item, step, effort, queued = task
@@ -161,12 +184,12 @@ class Department:
             started, end = now, now + effort
         else:
             started = clock.next_open(now)
-            end = clock.finish(now, effort)
-        self.model.recorder.task(case, item, step, self.code, queued, started, end, effort)
-        ev = Timeout(self._env, end - now, task)
-        ev.callbacks.append(self._done)
+            end = clock.finish(started, effort)
+        self._record((case.id, case.plan.items[item].code, step, self.code, queued, started, end,
+                      case.attempt[item], effort))
+        Wake(self._env, end - now, task, self._done)
 
-    def _done(self, ev: Timeout) -> None:
+    def _done(self, ev: Event) -> None:
         case, item, step, _, _ = ev._value
         if self.queue:
             self._take_up(heapq.heappop(self.queue)[2], self._env._now)
@@ -178,10 +201,10 @@ class Department:
 class Case:
     """One project (or citizen's request) walking its items' precedence graph."""
 
-    __slots__ = ("model", "id", "plan", "k", "arrival", "priority", "size", "state", "attempt",
-                 "corrections_of", "reworks_of", "n_done", "trips", "corrections", "reworks",
-                 "zone_days", "gov_active", "idle_since", "applicant_wd", "stage_start",
-                 "stage_end", "finished")
+    __slots__ = ("model", "id", "plan", "type_code", "k", "arrival", "size", "state",
+                 "attempt", "corrections_of", "reworks_of", "n_left", "trips", "corrections",
+                 "reworks", "zone_days", "gov_active", "idle_since", "applicant_wd", "stages",
+                 "finished")
 
     def __init__(self, model: Model, case_id: int, plan: CasePlan, k: int, arrival: float,
                  size: float):
@@ -189,24 +212,23 @@ class Case:
         self.model = model
         self.id = case_id
         self.plan = plan
+        self.type_code = plan.code
         self.k = k
         self.arrival = arrival
-        self.priority = plan.priority
         self.size = size
         self.state = [0] * n  # 0 waiting, 1 in hand, 2 done
         self.attempt = [0] * n
-        self.corrections_of = [0] * n
-        self.reworks_of = [0] * n
-        self.n_done = 0
+        self.corrections_of: list[int] | None = None  # allocated at the first correction
+        self.reworks_of: list[int] | None = None
+        self.n_left = n
         self.trips = 0
         self.corrections = 0
         self.reworks = 0
-        self.zone_days: set[int] = set()
+        self.zone_days: set[int] | None = None
         self.gov_active = 0
         self.idle_since = arrival
         self.applicant_wd = 0.0
-        self.stage_start = [np.nan] * 5
-        self.stage_end = [np.nan] * 5
+        self.stages = _NAN8[:]
         self.finished = np.nan
 
     # -- the walk -------------------------------------------------------------------------------
@@ -222,30 +244,38 @@ class Case:
         it = self.plan.items[i]
         self.state[i] = 1
         if it.government:
-            self._government_busy(now)
-        if it.stage is not None and not self.stage_start[it.stage] <= now:
-            self.stage_start[it.stage] = now
-        self._count_trip(it, now)
+            if self.gov_active == 0 and now > self.idle_since:
+                cal = self.model.calendar
+                self.applicant_wd += cal.wd(now) - cal.wd(self.idle_since)
+            self.gov_active += 1
+        if it.stage is not None:
+            st = it.stage - 1
+            if not self.stages[st] <= now:
+                self.stages[st] = now
+        if it.in_person:
+            self._count_trip(it, now)
         self.run_step(i, 0)
 
     def run_step(self, i: int, s: int) -> None:
         """Start step ``s`` of item ``i``: queue its effort, or let its delay pass."""
         it = self.plan.items[i]
         step = it.steps[s]
-        model = self.model
+        attempt = self.attempt[i]
+        per_step = self.model._step_cache[self.type_code][i][s]
+        values = per_step[attempt] if attempt < len(per_step) else self.model.variates(
+            self, i, s, attempt)
         if step.effort is not None:
-            effort = model.draw(("effort", self.plan.type_id, it.id, s, self.attempt[i]),
-                                step.effort, self.plan.code, self.k) * self.size
-            it.department.review(self, i, s, effort)
+            it.department.review(self, i, s, values[self.k] * self.size)
         else:
-            value = model.draw(("delay", self.plan.type_id, it.id, s, self.attempt[i]),
-                               step.delay, self.plan.code, self.k)
-            model.after_delay(value, step.unit, self.finish_step, i, s)
+            self.model.after_delay(values[self.k], step.unit, self.finish_step, i, s)
 
     def finish_step(self, i: int, s: int) -> None:
         """Step ``s`` of item ``i`` is done: run the next one, or decide the review's outcome."""
-        if s + 1 < len(self.plan.items[i].steps):
+        it = self.plan.items[i]
+        if s + 1 < len(it.steps):
             self.run_step(i, s + 1)
+        elif it.plain_exit:
+            self._item_done(i, 0)
         else:
             self.review_outcome(i)
 
@@ -253,10 +283,12 @@ class Case:
         """After the last step the file passes, or comes back for correction."""
         it = self.plan.items[i]
         corr = it.correction
-        if corr is not None and self.corrections_of[i] < corr.max_rounds:
-            u = self.model.uniform(("correction", self.plan.type_id, it.id,
-                                    self.corrections_of[i]), self.plan.code, self.k)
-            if u < corr.probability:
+        if corr is not None:
+            if self.corrections_of is None:
+                self.corrections_of = [0] * len(self.state)
+            rounds = self.corrections_of[i]
+            if rounds < corr.max_rounds and self.model.uniform(
+                    ("correction", self.plan.type_id, it.id, rounds), self) < corr.probability:
                 self.return_for_correction(i)
                 return
         self.complete_item(i)
@@ -268,7 +300,7 @@ class Case:
         self.corrections_of[i] = rounds + 1
         self.corrections += 1
         value = self.model.draw(("turnaround", self.plan.type_id, it.id, rounds),
-                                it.correction.turnaround, self.plan.code, self.k)
+                                it.correction.turnaround, self)
         self.model.after_delay(value, it.correction.turnaround.unit or "working_days",
                                self.resubmit, i, 0)
 
@@ -276,18 +308,20 @@ class Case:
         """The corrected file is handed in again (a trip) and joins the back of the queue."""
         it = self.plan.items[i]
         self.attempt[i] += 1
-        self._count_trip(it, self.model.env._now)
+        if it.in_person:
+            self._count_trip(it, self.model.env._now)
         self.run_step(i, it.restart_step)
 
     def complete_item(self, i: int) -> None:
         """The item is issued; it may send the case back, and its file may need transfer."""
         it = self.plan.items[i]
         rw = it.rework
-        if rw is not None and self.plan.rework_set[i] is not None and (
-                self.reworks_of[i] < rw.max_rounds):
-            u = self.model.uniform(("rework", self.plan.type_id, it.id, self.reworks_of[i]),
-                                   self.plan.code, self.k)
-            if u < rw.probability:
+        if rw is not None and self.plan.rework_set[i] is not None:
+            if self.reworks_of is None:
+                self.reworks_of = [0] * len(self.state)
+            rounds = self.reworks_of[i]
+            if rounds < rw.max_rounds and self.model.uniform(
+                    ("rework", self.plan.type_id, it.id, rounds), self) < rw.probability:
                 self.send_back_for_rework(i)
                 return
         if it.transfer_days > 0:
@@ -303,7 +337,7 @@ class Case:
         redo = self.plan.rework_set[i]
         for j in redo:
             if self.state[j] == 2:
-                self.n_done -= 1
+                self.n_left += 1
             self.state[j] = 0
             self.attempt[j] += 1
         if self.plan.items[i].government:
@@ -314,12 +348,16 @@ class Case:
         now = self.model.env._now
         it = self.plan.items[i]
         self.state[i] = 2
-        self.n_done += 1
+        self.n_left -= 1
         if it.government:
-            self._government_idle(now)
-        if it.stage is not None and not self.stage_end[it.stage] >= now:
-            self.stage_end[it.stage] = now
-        if self.n_done == len(self.state):
+            self.gov_active -= 1
+            if self.gov_active == 0:
+                self.idle_since = now
+        if it.stage is not None:
+            st = it.stage + 3
+            if not self.stages[st] >= now:
+                self.stages[st] = now
+        if self.n_left == 0:
             self._close(now)
             return
         state, preds = self.state, self.plan.preds
@@ -330,20 +368,15 @@ class Case:
     # -- bookkeeping ----------------------------------------------------------------------------
 
     def _count_trip(self, it: ItemPlan, now: float) -> None:
-        if not it.in_person:
-            return
-        if it.department.spec.location == "zone":
+        if it.in_zone:
             day = int(now // HOURS_PER_DAY)
-            if day in self.zone_days:
+            if self.zone_days is None:
+                self.zone_days = {day}
+            elif day in self.zone_days:
                 return
-            self.zone_days.add(day)
+            else:
+                self.zone_days.add(day)
         self.trips += 1
-
-    def _government_busy(self, now: float) -> None:
-        if self.gov_active == 0 and now > self.idle_since:
-            cal = self.model.calendar
-            self.applicant_wd += cal.wd(now) - cal.wd(self.idle_since)
-        self.gov_active += 1
 
     def _government_idle(self, now: float) -> None:
         self.gov_active -= 1
@@ -366,6 +399,8 @@ class Model:
         self.seed = sc.experiment.seed if seed is None else int(seed)
         self.replication = replication
         self.env = simpy.Environment()
+        self.recorder = TraceRecorder()
+        self.record_task = self.recorder.tasks.extend
         info = sc.scenario
         self.horizon_h = info.horizon_days * HOURS_PER_DAY
         self.warmup_h = info.warmup_days * HOURS_PER_DAY
@@ -382,9 +417,10 @@ class Model:
         self._items = {iid: self._compile_item(n, iid) for n, iid in enumerate(self.item_ids)}
         self.type_ids = tuple(sc.case_types)
         self.plans = [self._compile_case(n, t) for n, t in enumerate(self.type_ids)]
+        self._step_cache = [[[[] for _ in it.steps] for it in plan.items] for plan in self.plans]
         self.arrivals = [self._arrival_times(t) for t in self.type_ids]
         self.counts = [len(a) for a in self.arrivals]
-        self.recorder = TraceRecorder()
+        self.recorder.open = [None] * sum(self.counts)
         self._ran = False
 
     # -- compilation ----------------------------------------------------------------------------
@@ -407,6 +443,9 @@ class Model:
             government=government, in_person=government and not online,
             transfer_days=0.0 if (dep is None or online) else dep.spec.transfer_days,
             correction=it.correction, restart_step=restart, rework=it.rework,
+            in_zone=dep is not None and dep.spec.location == "zone",
+            plain_exit=it.correction is None and it.rework is None and (
+                dep is None or online or dep.spec.transfer_days == 0),
         )
 
     def _compile_case(self, code: int, type_id: str) -> CasePlan:
@@ -452,17 +491,37 @@ class Model:
 
     # -- draws and delays -----------------------------------------------------------------------
 
-    def draw(self, key: tuple, dist: Any, type_code: int, k: int) -> float:
-        """The k-th case's variate of stream ``key`` under ``dist`` (batch-drawn, cached)."""
+    def variates(self, case: Case, i: int, s: int, attempt: int) -> list[float]:
+        """Variates of step ``s`` of the case's item ``i`` at ``attempt``, one per case.
+
+        Batch-drawn from the stream named for them, cached as a list for fast indexing.
+        """
+        per_step = self._step_cache[case.type_code][i][s]
+        while len(per_step) <= attempt:
+            plan = case.plan
+            it = plan.items[i]
+            step = it.steps[s]
+            kind = "effort" if step.effort is not None else "delay"
+            key = (kind, plan.type_id, it.id, s, len(per_step))
+            dist = step.effort if step.effort is not None else step.delay
+            per_step.append(dist.ppf(self.streams.uniforms(key, self.counts[plan.code])).tolist())
+        return per_step[attempt]
+
+    def draw(self, key: tuple, dist: Any, case: Case) -> float:
+        """The case's variate of stream ``key`` under ``dist`` (batch-drawn, cached)."""
         arr = self._variates.get(key)
         if arr is None:
             arr = self._variates[key] = dist.ppf(
-                self.streams.uniforms(key, self.counts[type_code]))
-        return float(arr[k])
+                self.streams.uniforms(key, self.counts[case.type_code])).tolist()
+        return arr[case.k]
 
-    def uniform(self, key: tuple, type_code: int, k: int) -> float:
-        """The k-th case's uniform of stream ``key``."""
-        return float(self.streams.uniforms(key, self.counts[type_code])[k])
+    def uniform(self, key: tuple, case: Case) -> float:
+        """The case's uniform of stream ``key``."""
+        arr = self._variates.get(key)
+        if arr is None:
+            arr = self._variates[key] = self.streams.uniforms(
+                key, self.counts[case.type_code]).tolist()
+        return arr[case.k]
 
     def after_delay(self, value: float, unit: str, then: Callable[[int, int], None],
                     i: int, s: int) -> None:
@@ -474,27 +533,35 @@ class Model:
             end = now + value * HOURS_PER_DAY
         else:
             end = now + value
-        ev = Timeout(self.env, end - now)
-        ev.callbacks.append(lambda _ev: then(i, s))
+        Wake(self.env, end - now, None, lambda _ev: then(i, s))
 
     # -- running --------------------------------------------------------------------------------
 
-    def _arrive(self):
-        """The arrival process: every case of every type, in time order."""
-        times = np.concatenate(self.arrivals) if self.arrivals else np.empty(0)
+    def _schedule_arrivals(self) -> None:
+        """Merge the arrivals of all case types in time order and schedule the first one."""
+        times = np.concatenate(self.arrivals)
         types = np.concatenate([np.full(len(a), n) for n, a in enumerate(self.arrivals)])
-        order = np.argsort(times, kind="stable")
         ks = np.concatenate([np.arange(len(a)) for a in self.arrivals])
-        sizes = [self._sizes(n) for n in range(len(self.plans))]
-        env = self.env
-        for case_id, j in enumerate(order.tolist()):
-            t = float(times[j])
-            if t > env._now:
-                yield Timeout(env, t - env._now)
-            n, k = int(types[j]), int(ks[j])
-            case = Case(self, case_id, self.plans[n], k, t, float(sizes[n][k]))
-            self.recorder.arrival(case)
-            case.start()
+        order = np.argsort(times, kind="stable")
+        self._queue = list(zip(times[order].tolist(), types[order].tolist(), ks[order].tolist(),
+                               strict=True))
+        self._sizes_by_type = [self._sizes(n).tolist() for n in range(len(self.plans))]
+        self._next = 0
+        if self._queue:
+            Wake(self.env, self._queue[0][0], None, self._arrive)
+
+    def _arrive(self, _ev: Event) -> None:
+        """A case arrives: create it, schedule the next arrival, and submit its first items."""
+        n = self._next
+        _, type_code, k = self._queue[n]
+        t = self.env._now  # the clock's own value: the list's may differ in the last bit
+        case = Case(self, n, self.plans[type_code], k, t, self._sizes_by_type[type_code][k])
+        self.recorder.open[n] = case
+        self._next = n + 1
+        if n + 1 < len(self._queue):
+            Wake(self.env, self._queue[n + 1][0] - t, None, self._arrive)
+        for i in case.plan.roots:
+            case.submit_item(i)
 
     def _sizes(self, n: int) -> np.ndarray:
         type_id = self.type_ids[n]
@@ -506,6 +573,6 @@ class Model:
         if self._ran:
             raise RuntimeError("a Model runs once; build a new one for another replication")
         self._ran = True
-        self.env.process(self._arrive())
+        self._schedule_arrivals()
         self.env.run(until=self.end_h)
         return self.recorder.build(self)

@@ -20,6 +20,7 @@ objects); at the end :meth:`TraceRecorder.build` turns them into pandas tables:
 from __future__ import annotations
 
 import datetime as dt
+from array import array
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -47,33 +48,22 @@ class Trace:
 
 
 class TraceRecorder:
-    """Column-wise recorder used by the engine; see the module docstring."""
+    """Column-wise recorder used by the engine; see the module docstring.
 
-    def __init__(self) -> None:
-        self.t_case: list[int] = []
-        self.t_item: list[int] = []
-        self.t_step: list[int] = []
-        self.t_dep: list[int] = []
-        self.t_queued: list[float] = []
-        self.t_started: list[float] = []
-        self.t_finished: list[float] = []
-        self.t_attempt: list[int] = []
-        self.t_effort: list[float] = []
-        self.rows: list[tuple] = []
-        self.open: dict[int, Case] = {}
+    Rows go into flat ``array('d')`` buffers (one ``extend`` per row, no per-row objects) that
+    numpy then reads without copying.
+    """
 
-    def task(self, case: Case, item: int, step: int, dep: int, queued: float, started: float,
-             finished: float, effort: float) -> None:
-        """Record one staff task (all its times are known when it is taken up)."""
-        self.t_case.append(case.id)
-        self.t_item.append(case.plan.items[item].code)
-        self.t_step.append(step)
-        self.t_dep.append(dep)
-        self.t_queued.append(queued)
-        self.t_started.append(started)
-        self.t_finished.append(finished)
-        self.t_attempt.append(case.attempt[item])
-        self.t_effort.append(effort)
+    TASK_COLS = ("case", "item", "step", "department", "queued_h", "started_h", "finished_h",
+                 "attempt", "effort_h")
+    CASE_COLS = ("case", "type_code", "k", "arrival_h", "finish_h", "trips", "corrections",
+                 "reworks", "applicant_wd", *(f"s{n}_start" for n in range(1, 5)),
+                 *(f"s{n}_end" for n in range(1, 5)))
+
+    def __init__(self, n_cases: int = 0) -> None:
+        self.tasks = array("d")  # departments extend it directly, one row per task
+        self.cases = array("d")
+        self.open: list[Case | None] = [None] * n_cases
 
     def arrival(self, case: Case) -> None:
         """Remember a case until it closes (unfinished cases are reported at the end)."""
@@ -81,18 +71,25 @@ class TraceRecorder:
 
     def case(self, case: Case) -> None:
         """Record a closed (or, at the end, unfinished) case."""
-        self.open.pop(case.id, None)
-        self.rows.append((case.id, case.plan.code, case.k, case.arrival, case.finished,
-                          case.trips, case.corrections, case.reworks, case.applicant_wd,
-                          *case.stage_start[1:], *case.stage_end[1:]))
+        self.open[case.id] = None
+        self.cases.extend((case.id, case.type_code, case.k, case.arrival, case.finished,
+                           case.trips, case.corrections, case.reworks, case.applicant_wd,
+                           *case.stages))
+
+    @staticmethod
+    def _columns(buffer: array, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+        flat = np.frombuffer(buffer, dtype=float) if len(buffer) else np.empty(0)
+        table = flat.reshape(-1, len(names))
+        return {name: table[:, n] for n, name in enumerate(names)}
 
     # -- building the tables --------------------------------------------------------------------
 
     def build(self, model: Model) -> Trace:
         """Turn the recorded columns into the trace tables of ``model``."""
-        for case in list(self.open.values()):
-            case.finished = np.nan
-            self.case(case)
+        for case in self.open:
+            if case is not None:
+                case.finished = np.nan
+                self.case(case)
         cases = self._cases(model)
         tasks = self._tasks(model)
         departments = self._departments(model, tasks)
@@ -111,18 +108,15 @@ class TraceRecorder:
         return Trace(cases=cases, tasks=tasks, departments=departments, meta=meta)
 
     def _cases(self, model: Model) -> pd.DataFrame:
-        cols = ["case", "type_code", "k", "arrival_h", "finish_h", "trips", "corrections",
-                "reworks", "applicant_wd", *(f"s{n}_start" for n in range(1, 5)),
-                *(f"s{n}_end" for n in range(1, 5))]
-        raw = pd.DataFrame.from_records(self.rows, columns=cols) if self.rows else (
-            pd.DataFrame({c: pd.Series(dtype=float) for c in cols}))
-        raw = raw.sort_values("case", kind="stable").reset_index(drop=True)
+        raw = self._columns(self.cases, self.CASE_COLS)
+        order = np.argsort(raw["case"], kind="stable")
+        raw = {c: v[order] for c, v in raw.items()}
         cal = model.calendar
-        arrival, finish = raw["arrival_h"].to_numpy(float), raw["finish_h"].to_numpy(float)
+        arrival, finish = raw["arrival_h"], raw["finish_h"]
         lead_wd = cal.wd_array(finish) - cal.wd_array(arrival)
         out = pd.DataFrame({
             "case": raw["case"].astype(np.int64),
-            "case_type": pd.Categorical.from_codes(raw["type_code"].astype(int),
+            "case_type": pd.Categorical.from_codes(raw["type_code"].astype(np.int64),
                                                    categories=list(model.type_ids)),
             "k": raw["k"].astype(np.int64),
             "arrival_h": arrival,
@@ -131,20 +125,20 @@ class TraceRecorder:
             "finished": np.isfinite(finish),
             "lead_wd": lead_wd,
             "lead_days": (finish - arrival) / HOURS_PER_DAY,
-            "approval_wd": lead_wd - raw["applicant_wd"].to_numpy(float),
+            "approval_wd": lead_wd - raw["applicant_wd"],
             "trips": raw["trips"].astype(np.int64),
             "corrections": raw["corrections"].astype(np.int64),
             "reworks": raw["reworks"].astype(np.int64),
         })
         for n in range(1, 5):
-            out[f"stage{n}_wd"] = (cal.wd_array(raw[f"s{n}_end"].to_numpy(float))
-                                   - cal.wd_array(raw[f"s{n}_start"].to_numpy(float)))
+            out[f"stage{n}_wd"] = cal.wd_array(raw[f"s{n}_end"]) - cal.wd_array(raw[f"s{n}_start"])
         out["in_window"] = (arrival >= model.warmup_h) & (arrival < model.horizon_h)
         return out
 
     def _tasks(self, model: Model) -> pd.DataFrame:
-        item_codes = np.asarray(self.t_item, dtype=np.int64)
-        steps = np.asarray(self.t_step, dtype=np.int64)
+        raw = self._columns(self.tasks, self.TASK_COLS)
+        item_codes = raw["item"].astype(np.int64)
+        steps = raw["step"].astype(np.int64)
         names = sorted({s.name for it in model.scenario.items.values() for s in it.steps})
         lookup = {name: n for n, name in enumerate(names)}
         table = np.full((len(model.item_ids), max(len(it.steps) for it in
@@ -152,21 +146,18 @@ class TraceRecorder:
         for n, iid in enumerate(model.item_ids):
             for s, step in enumerate(model.scenario.items[iid].steps):
                 table[n, s] = lookup[step.name]
-        queued = np.asarray(self.t_queued, dtype=float)
-        started = np.asarray(self.t_started, dtype=float)
         return pd.DataFrame({
-            "case": np.asarray(self.t_case, dtype=np.int64),
+            "case": raw["case"].astype(np.int64),
             "item": pd.Categorical.from_codes(item_codes, categories=list(model.item_ids)),
-            "step": pd.Categorical.from_codes(table[item_codes, steps] if len(steps) else
-                                              np.empty(0, dtype=int), categories=names),
-            "department": pd.Categorical.from_codes(np.asarray(self.t_dep, dtype=np.int64),
+            "step": pd.Categorical.from_codes(table[item_codes, steps], categories=names),
+            "department": pd.Categorical.from_codes(raw["department"].astype(np.int64),
                                                     categories=list(model.dep_ids)),
-            "queued_h": queued,
-            "started_h": started,
-            "finished_h": np.asarray(self.t_finished, dtype=float),
-            "attempt": np.asarray(self.t_attempt, dtype=np.int64),
-            "effort_h": np.asarray(self.t_effort, dtype=float),
-            "wait_h": started - queued,
+            "queued_h": raw["queued_h"],
+            "started_h": raw["started_h"],
+            "finished_h": raw["finished_h"],
+            "attempt": raw["attempt"].astype(np.int64),
+            "effort_h": raw["effort_h"],
+            "wait_h": raw["started_h"] - raw["queued_h"],
         })
 
     def _departments(self, model: Model, tasks: pd.DataFrame) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
+import os
 import tomllib
 import types
 import typing
@@ -70,6 +71,12 @@ def _leaf_paths(data: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterab
             yield from _leaf_paths(value, path)
 
 
+def _display(path: Path) -> str:
+    """A path as the user would write it: relative to the working folder when inside it."""
+    rel = os.path.relpath(path)
+    return path.as_posix() if rel.startswith("..") else rel
+
+
 def read_tree(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], dict]:
     """Read a scenario file and its ``extends`` chain into one merged dict.
 
@@ -77,28 +84,28 @@ def read_tree(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
     which file of a chain a problem comes from).
     """
     path = path.resolve()
-    shown = str(path if not _chain else path.name)
+    shown = _display(path)
     if path in _chain:
         cycle = " -> ".join(p.name for p in (*_chain, path))
-        raise ScenarioError([Problem(str(_chain[0]), "extends", f"files extend each other in a "
-                                     f"cycle: {cycle}")])
+        raise ScenarioError([Problem(_display(_chain[0]), "extends",
+                                     f"files extend each other in a cycle: {cycle}")])
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        where = (str(_chain[-1]), "extends") if _chain else (shown, "")
+        where = (_display(_chain[-1]), "extends") if _chain else (shown, "")
         raise ScenarioError([Problem(where[0], where[1], f"no such file: {path}")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([Problem(shown, "", f"cannot read the file: {exc}")]) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([Problem(str(path), "", f"not valid TOML: {exc}")]) from None
-    origins = {p: str(path) for p in _leaf_paths(data)}
+        raise ScenarioError([Problem(shown, "", f"not valid TOML: {exc}")]) from None
+    origins = {p: shown for p in _leaf_paths(data)}
     parent = data.pop("extends", None)
     if parent is None:
         return data, origins
     if not isinstance(parent, str):
-        raise ScenarioError([Problem(str(path), "extends", f"must be a file name (a string), got "
+        raise ScenarioError([Problem(shown, "extends", f"must be a file name (a string), got "
                                      f"{type(parent).__name__}")])
     base, base_origins = read_tree(path.parent / parent, (*_chain, path))
     return deep_merge(base, data), {**base_origins, **origins}
@@ -422,5 +429,6 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None,
     data, origins = read_tree(path)
     if overrides:
         data = deep_merge(data, overrides)
-    return from_dict(data, source=str(path), origins=origins, base_dir=path.resolve().parent,
+    resolved = path.resolve()
+    return from_dict(data, source=_display(resolved), origins=origins, base_dir=resolved.parent,
                      checks=checks)

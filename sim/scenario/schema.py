@@ -68,7 +68,8 @@ def parse_office_hours(text: str) -> tuple[tuple[float, float], ...] | None:
         m = _HOURS.match(part)
         if not m:
             raise ValueError(
-                f"cannot read office hours {text!r} (valid: 'always' or 'HH:MM-HH:MM[,HH:MM-HH:MM]')"
+                f"cannot read office hours {text!r} "
+                "(valid: 'always' or 'HH:MM-HH:MM[,HH:MM-HH:MM]')"
             )
         h1, m1, h2, m2 = map(int, m.groups())
         a, b = h1 + m1 / 60, h2 + m2 / 60
@@ -141,7 +142,7 @@ class Step(BaseModel):
 
 
 class Correction(BaseModel):
-    """The file comes back for correction (补正): the applicant fixes it and it is reviewed again."""
+    """The file comes back for correction (补正): the applicant fixes it, it is reviewed again."""
 
     model_config = _FROZEN
     probability: float = Field(ge=0, le=1, description="Chance that a review sends the file "
@@ -230,7 +231,7 @@ class PoissonArrivals(BaseModel):
     """Projects arrive at random, at a constant yearly rate."""
 
     model_config = _FROZEN
-    process: Literal["poisson"] = "poisson"
+    process: Literal["poisson"] = Field(default="poisson", description="Which arrival process.")
     per_year: float = Field(gt=0, le=1e8, description="Mean arrivals per year (365 days).")
 
 
@@ -238,7 +239,7 @@ class CsvArrivals(BaseModel):
     """Projects arrive on the dates listed in a CSV file (one row per case)."""
 
     model_config = _FROZEN
-    process: Literal["csv"] = "csv"
+    process: Literal["csv"] = Field(default="csv", description="Which arrival process.")
     file: str = Field(description="CSV path, relative to the scenario file.")
     column: str = Field(default="date", description="Column with ISO dates or date-times.")
 
@@ -247,7 +248,7 @@ class ListArrivals(BaseModel):
     """Projects arrive at the listed times, in days after the scenario start (tests, what-ifs)."""
 
     model_config = _FROZEN
-    process: Literal["list"] = "list"
+    process: Literal["list"] = Field(default="list", description="Which arrival process.")
     days: tuple[Annotated[float, Field(ge=0)], ...] = Field(
         min_length=1, description="Arrival times in calendar days after the start."
     )
