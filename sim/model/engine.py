@@ -76,6 +76,7 @@ class StepPlan:
     effort: Any  # a distribution or None
     delay: Any
     unit: str
+    department: Department | None  # who does the effort
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,8 @@ class ItemPlan:
     rework: Any
     in_zone: bool
     plain_exit: bool  # no correction, no rework, no transfer: done when its last step is
+    probability: float  # share of cases that need it
+    assessed_steps: tuple[StepPlan, ...] | None  # for cases in a regionally assessed area
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ class CasePlan:
     rework_set: tuple[tuple[int, ...] | None, ...]  # items handled again, target first
     rework_target: tuple[int, ...]
     priority: int
+    assessed_share: float
 
 
 def _case_graph(sc: Scenario, items: tuple[str, ...]) -> tuple[list[set[str]], list[set[str]]]:
@@ -204,7 +208,7 @@ class Case:
     __slots__ = ("model", "id", "plan", "type_code", "k", "arrival", "size", "state",
                  "attempt", "corrections_of", "reworks_of", "n_left", "trips", "corrections",
                  "reworks", "zone_days", "gov_active", "idle_since", "applicant_wd", "stages",
-                 "finished")
+                 "finished", "assessed", "stalls", "problems")
 
     def __init__(self, model: Model, case_id: int, plan: CasePlan, k: int, arrival: float,
                  size: float):
@@ -230,6 +234,10 @@ class Case:
         self.applicant_wd = 0.0
         self.stages = _NAN8[:]
         self.finished = np.nan
+        self.assessed = plan.assessed_share > 0 and model.uniform(
+            ("assessed", plan.type_id), self) < plan.assessed_share
+        self.stalls: list[float] | None = None
+        self.problems = 0
 
     # -- the walk -------------------------------------------------------------------------------
 
@@ -239,40 +247,91 @@ class Case:
             self.submit_item(i)
 
     def submit_item(self, i: int) -> None:
-        """Hand item ``i`` in: count the trip, open its stage, run its first step."""
-        now = self.model.env._now
+        """Hand item ``i`` in: skip it if this case does not need it, wait out a blocking
+        problem at the stage's entry, count the trip, run its first step."""
+        model = self.model
+        now = model.env._now
         it = self.plan.items[i]
+        if it.probability < 1.0 and model.uniform(
+                ("needed", self.plan.type_id, it.id), self) >= it.probability:
+            self.state[i] = 1
+            self._mark_done(i, now)
+            return
+        steps = self._steps(it)
+        if not steps:  # e.g. an assessment replaced by the regional assessment
+            self.state[i] = 1
+            self._mark_done(i, now)
+            return
         self.state[i] = 1
         if it.government:
             if self.gov_active == 0 and now > self.idle_since:
-                cal = self.model.calendar
+                cal = model.calendar
                 self.applicant_wd += cal.wd(now) - cal.wd(self.idle_since)
             self.gov_active += 1
         if it.stage is not None:
             st = it.stage - 1
             if not self.stages[st] <= now:
                 self.stages[st] = now
+                if model.problems is not None:
+                    self._meet_problem(st, now)
+            if self.stalls is not None and self.stalls[st] > now:
+                Wake(model.env, self.stalls[st] - now, i, self._hand_in)
+                return
         if it.in_person:
             self._count_trip(it, now)
         self.run_step(i, 0)
 
+    def _hand_in(self, ev: Event) -> None:
+        """The stall of the stage is over: the item is handed in after all."""
+        i = ev._value
+        it = self.plan.items[i]
+        if it.in_person:
+            self._count_trip(it, self.model.env._now)
+        self.run_step(i, 0)
+
+    def _meet_problem(self, st: int, now: float) -> None:
+        """On entering a stage the case may hit a blocking problem that stalls the stage."""
+        model = self.model
+        p = model.problems.probability.get(str(st + 1), 0.0)
+        if p <= 0 or model.uniform(("problem", self.plan.type_id, st + 1), self) >= p:
+            return
+        stall = model.draw(("stall", self.plan.type_id, st + 1), model.problems.stall, self)
+        unit = model.problems.stall.unit or "working_days"
+        cap = model.problems.cap_days
+        if self.stalls is None:
+            self.stalls = [0.0] * 4
+        if unit == "working_days":
+            end = model.calendar.add_working_days(now, stall if cap is None else min(stall, cap))
+        else:
+            end = now + stall * (HOURS_PER_DAY if unit == "calendar_days" else 1.0)
+            if cap is not None:
+                end = min(end, model.calendar.add_working_days(now, cap))
+        self.stalls[st] = end
+        self.problems += 1
+
+    def _steps(self, it: ItemPlan) -> tuple[StepPlan, ...]:
+        if self.assessed and it.assessed_steps is not None:
+            return it.assessed_steps
+        return it.steps
+
     def run_step(self, i: int, s: int) -> None:
         """Start step ``s`` of item ``i``: queue its effort, or let its delay pass."""
         it = self.plan.items[i]
-        step = it.steps[s]
+        alt = self.assessed and it.assessed_steps is not None
+        step = (it.assessed_steps if alt else it.steps)[s]
         attempt = self.attempt[i]
-        per_step = self.model._step_cache[self.type_code][i][s]
-        values = per_step[attempt] if attempt < len(per_step) else self.model.variates(
-            self, i, s, attempt)
+        per_step = self.model._step_cache[self.type_code][i][s] if not alt else None
+        values = per_step[attempt] if per_step is not None and attempt < len(per_step) else (
+            self.model.variates(self, i, s, attempt, alt))
         if step.effort is not None:
-            it.department.review(self, i, s, values[self.k] * self.size)
+            step.department.review(self, i, s, values[self.k] * self.size)
         else:
             self.model.after_delay(values[self.k], step.unit, self.finish_step, i, s)
 
     def finish_step(self, i: int, s: int) -> None:
         """Step ``s`` of item ``i`` is done: run the next one, or decide the review's outcome."""
         it = self.plan.items[i]
-        if s + 1 < len(it.steps):
+        if s + 1 < len(self._steps(it)):
             self.run_step(i, s + 1)
         elif it.plain_exit:
             self._item_done(i, 0)
@@ -310,7 +369,7 @@ class Case:
         self.attempt[i] += 1
         if it.in_person:
             self._count_trip(it, self.model.env._now)
-        self.run_step(i, it.restart_step)
+        self.run_step(i, it.restart_step if it.restart_step < len(self._steps(it)) else 0)
 
     def complete_item(self, i: int) -> None:
         """The item is issued; it may send the case back, and its file may need transfer."""
@@ -347,8 +406,6 @@ class Case:
     def _item_done(self, i: int, _: int) -> None:
         now = self.model.env._now
         it = self.plan.items[i]
-        self.state[i] = 2
-        self.n_left -= 1
         if it.government:
             self.gov_active -= 1
             if self.gov_active == 0:
@@ -357,6 +414,12 @@ class Case:
             st = it.stage + 3
             if not self.stages[st] >= now:
                 self.stages[st] = now
+        self._mark_done(i, now)
+
+    def _mark_done(self, i: int, now: float) -> None:
+        """Item ``i`` is done: close the case, or submit the successors now free to start."""
+        self.state[i] = 2
+        self.n_left -= 1
         if self.n_left == 0:
             self._close(now)
             return
@@ -418,6 +481,8 @@ class Model:
         self.type_ids = tuple(sc.case_types)
         self.plans = [self._compile_case(n, t) for n, t in enumerate(self.type_ids)]
         self._step_cache = [[[[] for _ in it.steps] for it in plan.items] for plan in self.plans]
+        self._alt_cache: dict[tuple[int, int, int], list] = {}
+        self.problems = sc.problems if sc.problems.probability else None
         self.arrivals = [self._arrival_times(t) for t in self.type_ids]
         self.counts = [len(a) for a in self.arrivals]
         self.recorder.open = [None] * sum(self.counts)
@@ -428,24 +493,33 @@ class Model:
     def _compile_item(self, code: int, iid: str) -> ItemPlan:
         it = self.scenario.items[iid]
         dep = self.departments[it.department] if it.department is not None else None
-        steps = tuple(
-            StepPlan(s.name, s.effort, s.delay,
-                     (s.delay.unit or "working_days") if s.delay is not None else "hours")
-            for s in it.steps
-        )
+
+        def compile_steps(steps: tuple) -> tuple[StepPlan, ...]:
+            return tuple(
+                StepPlan(s.name, s.effort, s.delay,
+                         (s.delay.unit or "working_days") if s.delay is not None else "hours",
+                         self.departments[s.department] if s.department else dep)
+                for s in steps
+            )
+
+        steps = compile_steps(it.steps)
         government = it.kind != _KIND_APPLICANT
         online = it.submitted_online
+        in_zone = dep is not None and (it.in_zone or dep.spec.location == "zone")
         restart = 0
         if it.correction is not None and it.correction.from_step is not None:
             restart = [s.name for s in it.steps].index(it.correction.from_step)
         return ItemPlan(
             id=iid, code=code, stage=it.stage, department=dep, steps=steps,
-            government=government, in_person=government and not online,
-            transfer_days=0.0 if (dep is None or online) else dep.spec.transfer_days,
+            government=government, in_person=government and not online and it.needs_trip,
+            transfer_days=0.0 if (dep is None or online or in_zone) else dep.spec.transfer_days,
             correction=it.correction, restart_step=restart, rework=it.rework,
-            in_zone=dep is not None and dep.spec.location == "zone",
+            in_zone=in_zone,
             plain_exit=it.correction is None and it.rework is None and (
-                dep is None or online or dep.spec.transfer_days == 0),
+                dep is None or online or in_zone or dep.spec.transfer_days == 0),
+            probability=it.probability,
+            assessed_steps=None if it.assessed_steps is None else compile_steps(
+                it.assessed_steps),
         )
 
     def _compile_case(self, code: int, type_id: str) -> CasePlan:
@@ -472,6 +546,7 @@ class Model:
             type_id=type_id, code=code, items=tuple(self._items[i] for i in ids),
             preds=preds, succs=succs, roots=tuple(n for n, p in enumerate(preds) if not p),
             rework_set=tuple(rework_set), rework_target=tuple(targets), priority=ct.priority,
+            assessed_share=ct.assessed_share,
         )
 
     def _arrival_times(self, type_id: str) -> np.ndarray:
@@ -491,18 +566,22 @@ class Model:
 
     # -- draws and delays -----------------------------------------------------------------------
 
-    def variates(self, case: Case, i: int, s: int, attempt: int) -> list[float]:
+    def variates(self, case: Case, i: int, s: int, attempt: int, alt: bool = False
+                 ) -> list[float]:
         """Variates of step ``s`` of the case's item ``i`` at ``attempt``, one per case.
 
         Batch-drawn from the stream named for them, cached as a list for fast indexing.
         """
-        per_step = self._step_cache[case.type_code][i][s]
+        plan = case.plan
+        it = plan.items[i]
+        if alt:
+            per_step = self._alt_cache.setdefault((case.type_code, i, s), [])
+        else:
+            per_step = self._step_cache[case.type_code][i][s]
         while len(per_step) <= attempt:
-            plan = case.plan
-            it = plan.items[i]
-            step = it.steps[s]
+            step = (it.assessed_steps if alt else it.steps)[s]
             kind = "effort" if step.effort is not None else "delay"
-            key = (kind, plan.type_id, it.id, s, len(per_step))
+            key = (kind, plan.type_id, it.id + ("@assessed" if alt else ""), s, len(per_step))
             dist = step.effort if step.effort is not None else step.delay
             per_step.append(dist.ppf(self.streams.uniforms(key, self.counts[plan.code])).tolist())
         return per_step[attempt]

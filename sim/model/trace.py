@@ -57,7 +57,7 @@ class TraceRecorder:
     TASK_COLS = ("case", "item", "step", "department", "queued_h", "started_h", "finished_h",
                  "attempt", "effort_h")
     CASE_COLS = ("case", "type_code", "k", "arrival_h", "finish_h", "trips", "corrections",
-                 "reworks", "applicant_wd", *(f"s{n}_start" for n in range(1, 5)),
+                 "reworks", "problems", "applicant_wd", *(f"s{n}_start" for n in range(1, 5)),
                  *(f"s{n}_end" for n in range(1, 5)))
 
     def __init__(self, n_cases: int = 0) -> None:
@@ -73,7 +73,8 @@ class TraceRecorder:
         """Record a closed (or, at the end, unfinished) case."""
         self.open[case.id] = None
         self.cases.extend((case.id, case.type_code, case.k, case.arrival, case.finished,
-                           case.trips, case.corrections, case.reworks, case.applicant_wd,
+                           case.trips, case.corrections, case.reworks, case.problems,
+                           case.applicant_wd,
                            *case.stages))
 
     @staticmethod
@@ -129,6 +130,7 @@ class TraceRecorder:
             "trips": raw["trips"].astype(np.int64),
             "corrections": raw["corrections"].astype(np.int64),
             "reworks": raw["reworks"].astype(np.int64),
+            "problems": raw["problems"].astype(np.int64),
         })
         for n in range(1, 5):
             out[f"stage{n}_wd"] = cal.wd_array(raw[f"s{n}_end"]) - cal.wd_array(raw[f"s{n}_start"])

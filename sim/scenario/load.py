@@ -307,6 +307,11 @@ def check_references(sc: Scenario, file: str) -> list[Problem]:
         if it.department is not None and it.department not in deps:
             out.append(Problem(file, f"items.{iid}.department",
                                _unknown("department", it.department, deps)))
+        for variant in ("steps", "assessed_steps"):
+            for k, step in enumerate(getattr(it, variant) or ()):
+                if step.department is not None and step.department not in deps:
+                    out.append(Problem(file, f"items.{iid}.{variant}[{k}].department",
+                                       _unknown("department", step.department, deps)))
         for key in ("requires", "after"):
             for k, pre in enumerate(getattr(it, key)):
                 if pre not in items:

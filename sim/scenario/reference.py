@@ -34,6 +34,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("arrivals, process = \"csv\"", s.CsvArrivals),
     ("arrivals, process = \"list\"", s.ListArrivals),
     ("[experiment]", s.Experiment),
+    ("[problems]", s.Problems),
     ("name (any display name)", s.Names),
 ]
 DISTS: list[type[BaseModel]] = [d.Exponential, d.LogNormal, d.Gamma, d.Triangular, d.Uniform,

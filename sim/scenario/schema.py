@@ -130,11 +130,18 @@ class Step(BaseModel):
         description="Elapsed time that holds nobody (public notice, expert panel, site visit); "
         "unit working_days (default), calendar_days or hours.",
     )
+    department: str | None = Field(
+        default=None,
+        description="Department whose staff do this effort, if not the item's (e.g. an agent "
+        "of the 1+N agency team preparing the submission).",
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> Step:
         if (self.effort is None) == (self.delay is None):
             raise ValueError("a step needs exactly one of 'effort' or 'delay'")
+        if self.department is not None and self.effort is None:
+            raise ValueError("only an 'effort' step can name a department")
         if self.effort is not None and self.effort.unit not in (None, "hours"):
             raise ValueError(f"effort is counted in staff hours (got unit {self.effort.unit!r}; "
                              "valid: hours)")
@@ -197,6 +204,23 @@ class Item(BaseModel):
     submitted_online: bool = Field(
         default=False, description="Submitted online: no trip, no file transfer time."
     )
+    in_zone: bool = Field(
+        default=False,
+        description="Received at the one-stop zone's windows even if its department is not in "
+        "the zone: same-day zone submissions share a trip, no file transfer time.",
+    )
+    needs_trip: bool = Field(
+        default=True, description="Whether an in-person submission costs the applicant a trip."
+    )
+    probability: float = Field(
+        default=1.0, ge=0, le=1,
+        description="Share of cases that need this item (drawn per case); the others skip it.",
+    )
+    assessed_steps: tuple[Step, ...] | None = Field(
+        default=None,
+        description="Steps instead of 'steps' for cases whose site is covered by a regional "
+        "assessment ([] = skipped); only for items flagged 'regional'.",
+    )
     online: bool = Field(default=False, description="Flag: can be handled fully online.")
     regional: bool = Field(default=False, description="Flag: replaceable by regional assessment.")
     commitment_eligible: bool = Field(
@@ -217,6 +241,11 @@ class Item(BaseModel):
                 raise ValueError(f"a {self.kind} item needs a 'department'")
             if self.stage is None:
                 raise ValueError(f"a {self.kind} item needs a 'stage' (1-4)")
+        if self.assessed_steps is not None and not self.regional:
+            raise ValueError("'assessed_steps' is only for items flagged 'regional'")
+        if self.kind == "applicant" and any(
+                s.effort is not None for s in self.assessed_steps or ()):
+            raise ValueError("an applicant item has only 'delay' steps (no department staff)")
         names = [s.name for s in self.steps]
         if self.correction and self.correction.from_step is not None:
             if self.correction.from_step not in names:
@@ -273,6 +302,11 @@ class CaseType(BaseModel):
         description="Higher is served first at every department (a green channel), without "
         "interrupting work in hand.",
     )
+    assessed_share: float = Field(
+        default=0.0, ge=0, le=1,
+        description="Share of cases whose site lies in a regionally assessed area (drawn per "
+        "case); they use the 'assessed_steps' of regional items.",
+    )
 
 
 class ScenarioInfo(BaseModel):
@@ -300,6 +334,26 @@ class ScenarioInfo(BaseModel):
         return self
 
 
+class Problems(BaseModel):
+    """Blocking problems (e.g. a land or utility dispute) that stall a case at a stage's start."""
+
+    model_config = _FROZEN
+    probability: dict[Annotated[str, Field(pattern=r"^[1-4]$")],
+                      Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=dict,
+        description="Chance, per stage ('1'..'4'), that a case hits a problem on entering it.",
+    )
+    stall: Distribution = Field(
+        default_factory=lambda: Deterministic(value=20, unit="working_days"),
+        description="How long a problem stalls the stage if nobody escalates it.",
+    )
+    cap_days: float | None = Field(
+        default=None, ge=0,
+        description="With problem coordination: a stall is escalated and ends after at most "
+        "this many working days (none: no cap).",
+    )
+
+
 class Experiment(BaseModel):
     """Replications and the root seed."""
 
@@ -318,6 +372,7 @@ class Scenario(BaseModel):
     items: dict[Identifier, Item] = Field(min_length=1, description="Items of the chain.")
     case_types: dict[Identifier, CaseType] = Field(min_length=1, description="Kinds of case.")
     experiment: Experiment = Field(default_factory=Experiment, description="Replications, seed.")
+    problems: Problems = Field(default_factory=Problems, description="Blocking problems.")
     reforms: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="Levers to apply, in file order: [reforms.<name>] with the lever's "
