@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tomllib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import sim
 from sim.scenario.load import ScenarioError
@@ -67,12 +69,92 @@ def cmd_check(args: argparse.Namespace) -> int:
     return status
 
 
+def _scalar(text: str) -> Any:
+    text = text.strip()
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    parts, depth, cur = [], 0, ""
+    for ch in text:
+        depth += ch in "[{" and 1 or 0
+        depth -= ch in "]}" and 1 or 0
+        if ch == sep and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    return [*parts, cur] if cur or parts else []
+
+
+def parse_reform(text: str) -> tuple[str, dict[str, Any]]:
+    """Read ``NAME[:key=value,...]`` into (name, params).
+
+    Values are TOML (``5``, ``0.3``, ``true``) or bare strings; ``[a,b]`` is a list of them.
+    """
+    name, _, rest = text.partition(":")
+    params: dict[str, Any] = {}
+    for part in _split_top(rest, ","):
+        key, eq, value = part.partition("=")
+        if not eq or not key.strip():
+            raise argparse.ArgumentTypeError(
+                f"cannot read {part!r} in --reform {text!r} (valid: NAME:key=value,key=value)")
+        value = value.strip()
+        if value.startswith("[") and value.endswith("]"):
+            params[key.strip()] = [_scalar(v) for v in _split_top(value[1:-1], ",")]
+        else:
+            params[key.strip()] = _scalar(value)
+    return name.strip(), params
+
+
+def _load_with_reforms(args: argparse.Namespace) -> sim.Scenario:
+    extra: dict[str, Any] = {}
+    for text in getattr(args, "reform", None) or []:
+        name, params = parse_reform(text)
+        extra[name] = params
+    return sim.load(args.file, overrides={"reforms": extra} if extra else None)
+
+
+def cmd_reforms(args: argparse.Namespace) -> int:
+    """List every lever with its parameters, defaults and meaning."""
+    from sim.reforms import LEVERS
+
+    for name, mod in LEVERS.items():
+        print(f"{name}  ({mod.ZH})\n  {mod.SUMMARY}")
+        for key, info in mod.Params.model_fields.items():
+            default = "required" if info.is_required() else (
+                info.default_factory() if info.default_factory else info.default)
+            if hasattr(default, "model_dump"):
+                default = default.model_dump(mode="json", by_alias=True, exclude_none=True)
+            print(f"    {info.alias or key:<22} default {default!s:<14} {info.description or ''}")
+        print()
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    """Print what every lever of a scenario changes."""
+    from sim.reforms import apply_all
+
+    sc = _load_with_reforms(args)
+    new, accounts = apply_all(sc)
+    if not accounts:
+        print(f"{args.file}: no levers applied")
+    for account in accounts:
+        print(account)
+    print(f"\nresult: {len(new.departments)} departments, {len(new.items)} items, "
+          f"{len(new.case_types)} case types")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario's replications; write tables, summary, provenance and a chart."""
     from sim.experiment.store import atomic_folder, default_folder, write_tables
     from sim.report.charts import lead_time_chart
 
-    sc = sim.load(args.file)
+    sc = _load_with_reforms(args)
     for w in _load_warnings(sc):
         print(w, file=sys.stderr)
     result = sim.run(sc, replications=args.replications, seed=args.seed, jobs=args.jobs)
@@ -115,7 +197,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="scenario file (TOML)")
     _common(p)
     p.add_argument("--out", "-o", help="results folder (default: results/<scenario>-<timestamp>)")
+    p.add_argument("--reform", action="append", metavar="NAME[:key=value,...]",
+                   help="switch a lever on after the file's own (repeatable); see "
+                   "'approvalsim reforms'")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("reforms", help="list the levers, their parameters and defaults",
+                       description="List every reform lever with its parameters, defaults and "
+                       "meaning.")
+    p.set_defaults(func=cmd_reforms)
+
+    p = sub.add_parser("explain", help="print what each lever of a scenario changes",
+                       description="Apply a scenario's levers and print the account of each.")
+    p.add_argument("file", help="scenario file (TOML)")
+    p.add_argument("--reform", action="append", metavar="NAME[:key=value,...]",
+                   help="add a lever after the file's own (repeatable)")
+    p.set_defaults(func=cmd_explain)
 
     p = sub.add_parser("check", help="validate scenario files and show departments' load",
                        description="Validate scenario files (schema, references, cycles, "
@@ -135,9 +232,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"--{name} must be at least 1 (got {value})")
     try:
         return int(args.func(args) or 0)
+    except argparse.ArgumentTypeError as exc:
+        parser.error(str(exc))
     except ScenarioError as exc:
         print(exc, file=sys.stderr)
         return EXIT_SCENARIO
+    except BrokenPipeError:  # e.g. piped into `head`
+        return 0
     except KeyboardInterrupt:
         print("interrupted; no partial results were kept", file=sys.stderr)
         return 130

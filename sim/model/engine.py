@@ -97,6 +97,7 @@ class ItemPlan:
     in_zone: bool
     plain_exit: bool  # no correction, no rework, no transfer: done when its last step is
     probability: float  # share of cases that need it
+    background: bool  # does not hold the case
     assessed_steps: tuple[StepPlan, ...] | None  # for cases in a regionally assessed area
 
 
@@ -114,6 +115,7 @@ class CasePlan:
     rework_target: tuple[int, ...]
     priority: int
     assessed_share: float
+    n_foreground: int  # items that hold the case (not background work)
 
 
 def _case_graph(sc: Scenario, items: tuple[str, ...]) -> tuple[list[set[str]], list[set[str]]]:
@@ -224,7 +226,7 @@ class Case:
         self.attempt = [0] * n
         self.corrections_of: list[int] | None = None  # allocated at the first correction
         self.reworks_of: list[int] | None = None
-        self.n_left = n
+        self.n_left = plan.n_foreground
         self.trips = 0
         self.corrections = 0
         self.reworks = 0
@@ -247,8 +249,11 @@ class Case:
             self.submit_item(i)
 
     def submit_item(self, i: int) -> None:
-        """Hand item ``i`` in: skip it if this case does not need it, wait out a blocking
-        problem at the stage's entry, count the trip, run its first step."""
+        """Hand item ``i`` in and run its first step.
+
+        The item is skipped if this case does not need it; a blocking problem met on entering
+        the stage is waited out first; an in-person submission counts a trip.
+        """
         model = self.model
         now = model.env._now
         it = self.plan.items[i]
@@ -395,7 +400,7 @@ class Case:
         self.reworks += 1
         redo = self.plan.rework_set[i]
         for j in redo:
-            if self.state[j] == 2:
+            if self.state[j] == 2 and not self.plan.items[j].background:
                 self.n_left += 1
             self.state[j] = 0
             self.attempt[j] += 1
@@ -419,10 +424,11 @@ class Case:
     def _mark_done(self, i: int, now: float) -> None:
         """Item ``i`` is done: close the case, or submit the successors now free to start."""
         self.state[i] = 2
-        self.n_left -= 1
-        if self.n_left == 0:
-            self._close(now)
-            return
+        if not self.plan.items[i].background:
+            self.n_left -= 1
+            if self.n_left == 0:
+                self._close(now)
+                return
         state, preds = self.state, self.plan.preds
         for j in self.plan.succs[i]:
             if state[j] == 0 and all(state[p] == 2 for p in preds[j]):
@@ -518,6 +524,7 @@ class Model:
             plain_exit=it.correction is None and it.rework is None and (
                 dep is None or online or in_zone or dep.spec.transfer_days == 0),
             probability=it.probability,
+            background=it.background,
             assessed_steps=None if it.assessed_steps is None else compile_steps(
                 it.assessed_steps),
         )
@@ -547,6 +554,7 @@ class Model:
             preds=preds, succs=succs, roots=tuple(n for n, p in enumerate(preds) if not p),
             rework_set=tuple(rework_set), rework_target=tuple(targets), priority=ct.priority,
             assessed_share=ct.assessed_share,
+            n_foreground=sum(not self._items[i].background for i in ids),
         )
 
     def _arrival_times(self, type_id: str) -> np.ndarray:

@@ -325,6 +325,9 @@ def check_references(sc: Scenario, file: str) -> list[Problem]:
             if iid not in items:
                 out.append(Problem(file, f"case_types.{cid}.items[{k}]",
                                    _unknown("item", iid, items)))
+        if all(i in items and items[i].background for i in ct.items):
+            out.append(Problem(file, f"case_types.{cid}.items", "needs at least one item that "
+                               "is not background work (a case would never finish)"))
         dupes = sorted({i for i in ct.items if ct.items.count(i) > 1})
         if dupes:
             out.append(Problem(file, f"case_types.{cid}.items",

@@ -212,6 +212,11 @@ class Item(BaseModel):
     needs_trip: bool = Field(
         default=True, description="Whether an in-person submission costs the applicant a trip."
     )
+    background: bool = Field(
+        default=False,
+        description="Work that does not hold the case (e.g. a post-verification): the case can "
+        "finish while it is still in progress.",
+    )
     probability: float = Field(
         default=1.0, ge=0, le=1,
         description="Share of cases that need this item (drawn per case); the others skip it.",
