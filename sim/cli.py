@@ -27,6 +27,15 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="replications (default: the scenario's experiment.replications)")
     p.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,
                    help="worker processes (default: all cores); results do not depend on it")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run replications on this Dask scheduler (needs approvalsim[dask]) "
+                   "instead of local processes; results are the same")
+    p.add_argument("--precision", type=float, metavar="SHARE",
+                   help="add replications until the 95%% CI half-width is at most SHARE of the "
+                   "estimate (run: mean lead time; compare: each paired delta), up to "
+                   "--max-replications")
+    p.add_argument("--max-replications", type=int, default=200,
+                   help="cap for --precision (default: 200)")
 
 
 def _format_table(rows: list[list[str]]) -> str:
@@ -118,6 +127,47 @@ def _load_with_reforms(args: argparse.Namespace) -> sim.Scenario:
     return sim.load(args.file, overrides={"reforms": extra} if extra else None)
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run a sweep file's design points (resumable) and its sensitivity analyses."""
+    from sim.experiment import sweep as sw
+    from sim.experiment.executors import executor_for
+    from sim.experiment.store import slug
+
+    s = sw.load_sweep(args.file)
+    out = Path(args.out) if args.out else Path("results") / f"sweep-{slug(s.info.name)}"
+    kinds = ["points"] if s.points else []
+    if s.sensitivity is not None:
+        kinds += ["oat", "sobol"]
+    designs = {k: sw.design(s, k) for k in kinds}
+    everything = sw.merge_points(*designs.values())
+    print(f"{s.info.name}: {len(everything)} design points x {s.info.replications} "
+          f"replications -> {out}/", file=sys.stderr)
+    with executor_for(args.scheduler) as ex:
+        results = sw.run_points(s, everything, out, jobs=args.jobs, executor=ex,
+                                progress=None if args.quiet else sw.text_progress())
+    if "points" in designs:
+        table = sw.summarise_points(results[results["point"].isin(
+            [sw.point_id(o) for _, o in designs["points"]])])
+        table.to_csv(out / "points.csv", index=False)
+        view = table[table["metric"] == s.info.metric]
+        rows = [["point", s.info.metric, "95% CI", "reps"]]
+        rows += [[r["label"], f"{r['mean']:.2f}", f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]",
+                  str(r["replications"])] for _, r in view.iterrows()]
+        print(_format_table(rows))
+    if "oat" in designs:
+        tor = sw.tornado(s, results)
+        tor.to_csv(out / "tornado.csv", index=False)
+        print(f"\none at a time ({s.info.metric}):")
+        print(tor.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    if "sobol" in designs:
+        idx = sw.sobol_indices(s, designs["sobol"], results)
+        idx.to_csv(out / "sobol.csv", index=False)
+        print(f"\nSobol indices ({s.info.metric}, N = {s.sensitivity.samples}):")
+        print(idx.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"\nwritten to {out}/")
+    return 0
+
+
 def cmd_reforms(args: argparse.Namespace) -> int:
     """List every lever with its parameters, defaults and meaning."""
     from sim.reforms import LEVERS
@@ -154,10 +204,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.experiment.store import atomic_folder, default_folder, write_tables
     from sim.report.charts import lead_time_chart
 
+    from sim.experiment.compare import run_to_precision
+    from sim.experiment.executors import executor_for
+
     sc = _load_with_reforms(args)
     for w in _load_warnings(sc):
         print(w, file=sys.stderr)
-    result = sim.run(sc, replications=args.replications, seed=args.seed, jobs=args.jobs)
+    with executor_for(args.scheduler) as ex:
+        if args.precision:
+            result = run_to_precision(sc, args.precision, seed=args.seed, jobs=args.jobs,
+                                      executor=ex, start=args.replications,
+                                      max_replications=args.max_replications)
+        else:
+            result = sim.run(sc, replications=args.replications, seed=args.seed, jobs=args.jobs,
+                             executor=ex, warmup=args.warmup)
     folder = Path(args.out) if args.out else default_folder(sc.scenario.name)
     with atomic_folder(folder) as tmp:
         write_tables(result, tmp)
@@ -168,7 +228,54 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"note: no official holiday notice for {years}: public holidays computed by rule, "
               "no make-up working days assumed", file=sys.stderr)
     print(_headline_table(result))
+    if result.precision:
+        _say_precision(result.precision)
     print(f"\nwritten to {folder}/")
+    return 0
+
+
+def _say_precision(info: dict) -> None:
+    verdict = "reached" if info["reached"] else "NOT reached (cap)"
+    print(f"precision {info['target']:.1%} on {info['metric']}: {verdict} with "
+          f"{info['replications']} replications (relative half-width "
+          f"{info['relative_half_width']:.1%})", file=sys.stderr)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Compare alternatives with a baseline on common random numbers."""
+    import json
+
+    from sim.experiment.compare import HEADLINE, compare
+    from sim.experiment.executors import executor_for
+
+    base = sim.load(args.baseline)
+    alts = [sim.load(f) for f in args.alternatives]
+    names = [base.scenario.name] + [a.scenario.name for a in alts]
+    if len(set(names)) < len(names):
+        raise ScenarioError([sim.scenario.Problem(f, "scenario.name", "two scenarios of the "
+                                                  "comparison share this name; give each its own")
+                             for f in [args.baseline, *args.alternatives]])
+    with executor_for(args.scheduler) as ex:
+        comp = compare(base, *alts, replications=args.replications, seed=args.seed,
+                       jobs=args.jobs, executor=ex, precision=args.precision,
+                       max_replications=args.max_replications)
+    table = comp.table
+    if args.format == "json":
+        print(json.dumps(comp.records(), indent=1, ensure_ascii=False))
+    elif args.format == "csv":
+        table.to_csv(sys.stdout, index=False)
+    else:
+        rows = [["scenario", "metric", "baseline", "alternative", "delta", "95% CI", "change"]]
+        for _, r in table[(table["group"] == "all") & table["metric"].isin(HEADLINE)].iterrows():
+            rows.append([r["scenario"], r["metric"], f"{r['baseline_mean']:.2f}",
+                         f"{r['alternative_mean']:.2f}", f"{r['delta']:+.2f}",
+                         f"[{r['delta_ci_low']:+.2f}, {r['delta_ci_high']:+.2f}]",
+                         f"{r['relative_delta']:+.1%}"])
+        print(f"baseline {names[0]!r}, {len(comp.baseline.traces)} paired replications, "
+              f"seed {comp.baseline.seed} (common random numbers)")
+        print(_format_table(rows))
+    if comp.precision:
+        _say_precision(comp.precision)
     return 0
 
 
@@ -200,7 +307,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reform", action="append", metavar="NAME[:key=value,...]",
                    help="switch a lever on after the file's own (repeatable); see "
                    "'approvalsim reforms'")
+    p.add_argument("--warmup", choices=("scenario", "mser5"), default="scenario",
+                   help="warm-up: the scenario's warmup_days, or detected with MSER-5")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("compare", help="paired comparison of scenarios with a baseline",
+                       description="Run a baseline and alternatives on the same seeds (common "
+                       "random numbers) and report, per metric, each alternative's mean, the "
+                       "paired difference, its 95%% CI and the relative change.")
+    p.add_argument("baseline", help="baseline scenario file")
+    p.add_argument("alternatives", nargs="+", help="alternative scenario files")
+    _common(p)
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                   help="output format (default: table)")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("sweep", help="run a sweep file: design points, sensitivity",
+                       description="Run every design point x replication of a sweep file, "
+                       "writing each finished replication atomically; run again after an "
+                       "interruption to resume. With a [sensitivity] table, also one-at-a-time "
+                       "ranges (tornado) and Sobol indices (SALib).")
+    p.add_argument("file", help="sweep file (TOML)")
+    p.add_argument("--out", "-o", help="results folder (default: results/sweep-<name>; keep "
+                   "it to resume)")
+    p.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,
+                   help="worker processes (default: all cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("reforms", help="list the levers, their parameters and defaults",
                        description="List every reform lever with its parameters, defaults and "
@@ -226,7 +360,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``approvalsim`` command."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    for name in ("replications", "jobs"):
+    for name in ("replications", "jobs", "max_replications"):
         value = getattr(args, name, None)
         if value is not None and value < 1:
             parser.error(f"--{name} must be at least 1 (got {value})")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -53,6 +53,8 @@ class RunResult:
     seed: int
     traces: list[Trace]
     accounts: list[Account] = field(default_factory=list)
+    precision: dict | None = None  # set by precision-driven runs: target, reached, history
+    warmup: dict | None = None  # how the warm-up was chosen: from the scenario or MSER-5
 
     def _stack(self, attr: str) -> pd.DataFrame:
         frames = [getattr(t, attr).assign(replication=r) for r, t in enumerate(self.traces)]
@@ -113,14 +115,45 @@ class RunResult:
         return title + self.headline().to_html(index=False, float_format="%.2f")
 
 
+def truncate(traces: list[Trace], warmup_h: float, method: str) -> list[Trace]:
+    """Traces whose measurement window starts at ``warmup_h`` (cases arriving earlier left out)."""
+    out = []
+    for tr in traces:
+        cases = tr.cases.copy()
+        cases["in_window"] = (cases["arrival_h"] >= warmup_h) & (
+            cases["arrival_h"] < tr.meta["horizon_h"])
+        out.append(replace(tr, cases=cases, meta={**tr.meta, "warmup_h": warmup_h,
+                                                   "warmup_method": method}))
+    return out
+
+
+def detect_warmup(traces: list[Trace], column: str = "lead_wd") -> float:
+    """MSER-5 warm-up in hours: the latest truncation point over the replications.
+
+    The series is ``column`` of the finished cases in order of arrival.
+    """
+    from sim.experiment.compare import mser5
+
+    cut = 0.0
+    for tr in traces:
+        cases = tr.cases[tr.cases["finished"]].sort_values("arrival_h")
+        d = mser5(cases[column].to_numpy(float))
+        if d > 0:
+            cut = max(cut, float(cases["arrival_h"].iloc[d]))
+    return cut
+
+
 def run(scenario: Scenario, replications: int | None = None, seed: int | None = None,
         jobs: int = 1, executor: Executor | None = None,
-        progress: Callable[[int, int], Any] | None = None) -> RunResult:
+        progress: Callable[[int, int], Any] | None = None,
+        warmup: str | None = None) -> RunResult:
     """Apply the scenario's levers and run its replications.
 
     ``replications`` and ``seed`` default to the scenario's ``[experiment]`` table. ``jobs`` > 1
     runs them on a local process pool; ``executor`` takes any ``concurrent.futures`` executor
-    instead. The numbers do not depend on either.
+    instead. The numbers do not depend on either. ``warmup="mser5"`` replaces the scenario's
+    warm-up by the MSER-5 truncation point detected on the lead times (reported in
+    ``result.warmup``).
     """
     reformed, accounts = apply_all(scenario)
     reps = scenario.experiment.replications if replications is None else int(replications)
@@ -131,4 +164,12 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
     traces = map_replications(reformed, seed, range(reps), jobs=jobs, executor=executor)
     if progress is not None:
         progress(reps, reps)
-    return RunResult(scenario=reformed, seed=seed, traces=traces, accounts=accounts)
+    info = {"method": "scenario", "warmup_days": scenario.scenario.warmup_days}
+    if warmup == "mser5":
+        cut = detect_warmup(traces)
+        traces = truncate(traces, cut, "mser5")
+        info = {"method": "mser5", "warmup_days": cut / 24}
+    elif warmup not in (None, "scenario"):
+        raise ValueError(f"warmup must be 'scenario' or 'mser5' (got {warmup!r})")
+    return RunResult(scenario=reformed, seed=seed, traces=traces, accounts=accounts,
+                     warmup=info)
