@@ -201,11 +201,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario's replications; write tables, summary, provenance and a chart."""
-    from sim.experiment.store import atomic_folder, default_folder, write_tables
-    from sim.report.charts import lead_time_chart
-
     from sim.experiment.compare import run_to_precision
     from sim.experiment.executors import executor_for
+    from sim.experiment.store import atomic_folder, default_folder, write_tables
+    from sim.report.charts import lead_time_chart
 
     sc = _load_with_reforms(args)
     for w in _load_warnings(sc):

@@ -31,7 +31,7 @@ CASE_METRICS: dict[str, tuple[str, str, str]] = {
     "approval_wd_mean": ("approval_wd", "mean", "working days"),
     "trips_mean": ("trips", "mean", "trips per case"),
     "corrections_mean": ("corrections", "mean", "corrections per case"),
-    "title_wd_mean": ("stage4_wd", "mean", "working days"),
+    "title_wd_mean": ("title_wd", "mean", "working days"),
 }
 
 

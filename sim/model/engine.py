@@ -98,6 +98,7 @@ class ItemPlan:
     plain_exit: bool  # no correction, no rework, no transfer: done when its last step is
     probability: float  # share of cases that need it
     background: bool  # does not hold the case
+    milestone: int  # index of the milestone its finish marks, or -1
     assessed_steps: tuple[StepPlan, ...] | None  # for cases in a regionally assessed area
 
 
@@ -210,7 +211,7 @@ class Case:
     __slots__ = ("model", "id", "plan", "type_code", "k", "arrival", "size", "state",
                  "attempt", "corrections_of", "reworks_of", "n_left", "trips", "corrections",
                  "reworks", "zone_days", "gov_active", "idle_since", "applicant_wd", "stages",
-                 "finished", "assessed", "stalls", "problems")
+                 "finished", "assessed", "stalls", "problems", "milestones")
 
     def __init__(self, model: Model, case_id: int, plan: CasePlan, k: int, arrival: float,
                  size: float):
@@ -240,6 +241,7 @@ class Case:
             ("assessed", plan.type_id), self) < plan.assessed_share
         self.stalls: list[float] | None = None
         self.problems = 0
+        self.milestones: list[float] | None = None
 
     # -- the walk -------------------------------------------------------------------------------
 
@@ -419,6 +421,10 @@ class Case:
             st = it.stage + 3
             if not self.stages[st] >= now:
                 self.stages[st] = now
+        if it.milestone >= 0:
+            if self.milestones is None:
+                self.milestones = [np.nan] * len(self.model.milestone_names)
+            self.milestones[it.milestone] = now
         self._mark_done(i, now)
 
     def _mark_done(self, i: int, now: float) -> None:
@@ -482,6 +488,7 @@ class Model:
             d: Department(self, d, n, spec, OfficeClock(self.calendar, spec.hours))
             for n, (d, spec) in enumerate(sc.departments.items())
         }
+        self.milestone_names = list(sc.scenario.milestones)
         self.item_ids = tuple(sc.items)
         self._items = {iid: self._compile_item(n, iid) for n, iid in enumerate(self.item_ids)}
         self.type_ids = tuple(sc.case_types)
@@ -499,6 +506,7 @@ class Model:
     def _compile_item(self, code: int, iid: str) -> ItemPlan:
         it = self.scenario.items[iid]
         dep = self.departments[it.department] if it.department is not None else None
+        name_of = {item: name for name, item in self.scenario.scenario.milestones.items()}
 
         def compile_steps(steps: tuple) -> tuple[StepPlan, ...]:
             return tuple(
@@ -525,6 +533,7 @@ class Model:
                 dep is None or online or in_zone or dep.spec.transfer_days == 0),
             probability=it.probability,
             background=it.background,
+            milestone=self.milestone_names.index(name_of[iid]) if iid in name_of else -1,
             assessed_steps=None if it.assessed_steps is None else compile_steps(
                 it.assessed_steps),
         )

@@ -64,6 +64,7 @@ class TraceRecorder:
         self.tasks = array("d")  # departments extend it directly, one row per task
         self.cases = array("d")
         self.open: list[Case | None] = [None] * n_cases
+        self.milestones: dict[int, list[float]] = {}
 
     def arrival(self, case: Case) -> None:
         """Remember a case until it closes (unfinished cases are reported at the end)."""
@@ -72,6 +73,8 @@ class TraceRecorder:
     def case(self, case: Case) -> None:
         """Record a closed (or, at the end, unfinished) case."""
         self.open[case.id] = None
+        if case.milestones is not None:
+            self.milestones[case.id] = case.milestones
         self.cases.extend((case.id, case.type_code, case.k, case.arrival, case.finished,
                            case.trips, case.corrections, case.reworks, case.problems,
                            case.applicant_wd,
@@ -134,6 +137,15 @@ class TraceRecorder:
         })
         for n in range(1, 5):
             out[f"stage{n}_wd"] = cal.wd_array(raw[f"s{n}_end"]) - cal.wd_array(raw[f"s{n}_start"])
+        names = model.milestone_names
+        for n, name in enumerate(names):
+            out[f"{name}_h"] = [self.milestones.get(int(c), [np.nan] * len(names))[n]
+                                for c in out["case"]]
+        if "completion" in names and "title" in names:
+            out["title_wd"] = (cal.wd_array(out["title_h"].to_numpy(float))
+                               - cal.wd_array(out["completion_h"].to_numpy(float)))
+        else:
+            out["title_wd"] = out["stage4_wd"]
         out["in_window"] = (arrival >= model.warmup_h) & (arrival < model.horizon_h)
         return out
 

@@ -11,8 +11,16 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from sim.reforms.base import LeverParams, add_to_case_types, check_names, edit_items, fmt
+from sim.reforms.base import (
+    LeverParams,
+    add_to_case_types,
+    check_names,
+    descendants,
+    edit_items,
+    fmt,
+)
 from sim.scenario.distributions import Deterministic, Gamma
+from sim.scenario.load import ancestors
 from sim.scenario.schema import Item, Names, Scenario, Step
 
 NAME = "parallel_approval"
@@ -70,9 +78,18 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:  # noqa: D
 
 
 def _joint_intake(sc: Scenario, p: Params, stage: int) -> tuple[Scenario, str]:
-    members = [iid for iid, it in sc.items.items()
-               if it.stage == stage and it.kind != "applicant" and len(it.steps) > 1
-               and any(s.name == p.intake_step and s.effort is not None for s in it.steps)]
+    candidates = [iid for iid, it in sc.items.items()
+                  if it.stage == stage and it.kind != "applicant" and len(it.steps) > 1
+                  and any(s.name == p.intake_step and s.effort is not None for s in it.steps)]
+    # items handed in together: none may come after another, and what the joint intake waits
+    # for must not come after any of them (else the form would wait for itself)
+    members = [m for m in candidates if not (ancestors(m, sc) & set(candidates))]
+    while True:
+        entry_all = {pre for m in members for pre in (*sc.items[m].requires, *sc.items[m].after)}
+        late = {m for m in members if descendants(sc, [m]) & (entry_all - {m})}
+        if not late:
+            break
+        members = [m for m in members if m not in late]
     if len(members) < 2:
         return sc, ""
     joint_id = f"joint_intake_stage{stage}"

@@ -325,6 +325,12 @@ class ScenarioInfo(BaseModel):
                                 "calendar days.")
     warmup_days: float = Field(default=0, ge=0, description="Cases arriving before this day are "
                                "left out of the statistics.")
+    milestones: dict[Identifier, str] = Field(
+        default_factory=dict,
+        description="Named milestones: the finish of an item, recorded per case (e.g. "
+        "completion = \"construction\", title = \"first_registration\"). With 'completion' "
+        "and 'title', time to title is measured between them (else: the stage-4 span).",
+    )
     drain_days: float = Field(
         default=1095, ge=0, le=36_500,
         description="After the horizon, keep running at most this long for cases in progress to "
