@@ -2,10 +2,11 @@
 
 The stage-4 acceptance items (planning, land, civil air defence, fire, archives, acceptance
 filing: those tagged ``joint_acceptance`` by default) merge into one joint acceptance: they no
-longer wait for each other but all start when the first of them could, and their separate site
-inspections become one joint inspection. With ``title_alongside`` (completion = title), first
-title registration runs alongside the acceptance, so the title is issued at acceptance; without
-it (completion = delivery) the title still follows the acceptance.
+longer wait for each other, each starting once its own prerequisites are met, and their separate
+site inspections become one joint inspection. With ``title_alongside`` (completion = title),
+first title registration runs alongside the acceptance — it waits only for what the inspected
+building must have reached — so the title is issued at acceptance; without it (completion =
+delivery) the title still follows the whole acceptance.
 """
 
 from __future__ import annotations
@@ -64,21 +65,27 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:  # noqa: D
     members = _members(sc, p)
     title = _title(sc, p)
     inside = set(members) | ({title} if title else set())
-    entry = tuple(sorted({pre for m in members for pre in (*sc.items[m].requires,
-                                                            *sc.items[m].after)
-                          if pre not in inside}))
+
+    def outside(items: list[str]) -> tuple[str, ...]:
+        return tuple(sorted({pre for m in items for pre in (*sc.items[m].requires,
+                                                             *sc.items[m].after)
+                             if pre not in inside}))
+
     updates: dict[str, Item] = {}
     inspections = [(m, s) for m in members for s in sc.items[m].steps
                    if s.name == p.inspection_step]
-    changes = [f"{len(members)} acceptance items merged into one joint acceptance (no longer "
-               f"serial), all starting after {fmt(entry)}: {fmt(members)}"]
+    # what the building itself must have reached: the prerequisites of the acceptances that
+    # inspect it (all members when none inspects)
+    physical = outside(sorted({m for m, _ in inspections}) or members)
+    changes = [f"{len(members)} acceptance items merged into one joint acceptance: no longer "
+               f"serial, each starts once its own prerequisites are met: {fmt(members)}"]
     joint_needed = len(inspections) >= 2
     if joint_needed:
         longest_member, longest = max(inspections, key=lambda ms: (
             ms[1].effort or ms[1].delay).mean)
         dep = p.lead_department or sc.items[longest_member].department
         updates[JOINT] = Item(name=Names(zh="联合现场查验", en="Joint site inspection"), stage=4,
-                              department=dep, steps=(longest,), requires=entry)
+                              department=dep, steps=(longest,), requires=physical)
         changes.append(f"{len(inspections)} site inspections become one joint inspection "
                        f"({dep}, as long as the longest, {longest_member}'s)")
     for m in members:
@@ -86,15 +93,17 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:  # noqa: D
         steps = tuple(s for s in it.steps if not (joint_needed and s.name == p.inspection_step))
         if not steps:  # an acceptance that was only an inspection is now the joint one
             steps = (Step(name="sign-off", delay=Deterministic(value=0)),)
+        inspected = joint_needed and any(s.name == p.inspection_step for s in it.steps)
         updates[m] = it.model_copy(update={
-            "steps": steps, "requires": entry + ((JOINT,) if joint_needed else ()), "after": (),
+            "steps": steps, "requires": outside([m]) + ((JOINT,) if inspected else ()),
+            "after": (),
             "correction": it.correction if it.correction is None or it.correction.from_step
             in {s.name for s in steps} else it.correction.model_copy(
                 update={"from_step": None})})
     if title:
         t = sc.items[title]
         if p.title_alongside:
-            updates[title] = t.model_copy(update={"requires": entry, "after": ()})
+            updates[title] = t.model_copy(update={"requires": physical, "after": ()})
             changes.append(f"title registration {title!r} runs alongside the acceptance: the "
                            "title is issued at acceptance (竣工即交证)")
         else:
