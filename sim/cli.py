@@ -168,6 +168,33 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_brief(args: argparse.Namespace) -> int:
+    """Write the committee briefing (PDF and PNG charts) for a baseline and alternatives."""
+    from sim.experiment.compare import compare
+    from sim.experiment.executors import executor_for
+    from sim.experiment.store import atomic_folder, default_folder
+    from sim.report.brief import write_brief
+    from sim.report.fonts import cjk_font
+
+    lang = args.lang
+    if lang == "zh" and cjk_font() is None:
+        print("no CJK font found (looked for Noto Sans CJK, Source Han Sans, WenQuanYi, Droid "
+              "Sans Fallback, AR PL, SimHei, Microsoft YaHei, PingFang): writing the briefing "
+              "in English instead; install one, e.g. apt-get install fonts-wqy-microhei",
+              file=sys.stderr)
+        lang = "en"
+    scenarios = [sim.load(f) for f in args.scenarios]
+    with executor_for(args.scheduler) as ex:
+        comp = compare(scenarios[0], *scenarios[1:], replications=args.replications,
+                       seed=args.seed, jobs=args.jobs, executor=ex, precision=args.precision,
+                       max_replications=args.max_replications)
+    folder = Path(args.out) if args.out else default_folder(f"brief-{scenarios[0].scenario.name}")
+    with atomic_folder(folder) as tmp:
+        write_brief(comp, tmp, lang=lang)
+    print(f"briefing written to {folder}/briefing.pdf")
+    return 0
+
+
 def cmd_reforms(args: argparse.Namespace) -> int:
     """List every lever with its parameters, defaults and meaning."""
     from sim.reforms import LEVERS
@@ -320,6 +347,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "json", "csv"), default="table",
                    help="output format (default: table)")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("brief", help="write the committee briefing (PDF) in English or Chinese",
+                       description="Run a baseline and alternatives on common random numbers "
+                       "and write a PDF briefing with its charts as PNG: headline numbers, "
+                       "charts with captions, assumptions and levers, provenance.")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                   help="scenario files: the first is the baseline")
+    _common(p)
+    p.add_argument("--lang", choices=("en", "zh"), default="en",
+                   help="language of text and charts (zh needs a CJK font)")
+    p.add_argument("--out", "-o", help="folder (default: results/brief-<baseline>-<timestamp>)")
+    p.set_defaults(func=cmd_brief)
 
     p = sub.add_parser("sweep", help="run a sweep file: design points, sensitivity",
                        description="Run every design point x replication of a sweep file, "

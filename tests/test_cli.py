@@ -60,6 +60,21 @@ def test_run_default_folder_under_results(tmp_path):
     assert len(made) == 1 and (made[0] / "summary.json").exists()
 
 
+def test_brief_writes_a_pdf(tmp_path):
+    out = cli("brief", str(DEFAULT), "-r", "1", "-j", "1", "--out", str(tmp_path / "b"))
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "b" / "briefing.pdf").stat().st_size > 10_000
+
+
+def test_reforms_and_explain():
+    out = cli("reforms")
+    assert out.returncode == 0 and "colocation" in out.stdout and "竣工即交证" in out.stdout
+    out = cli("explain", str(DEFAULT), "--reform", "colocation:departments=[housing]")
+    assert out.returncode == 0 and "moved 1 departments into the zone: housing" in out.stdout
+    out = cli("explain", str(DEFAULT), "--reform", "colocation:departments=[nowhere]")
+    assert out.returncode == 2 and "unknown department 'nowhere'" in out.stderr
+
+
 def test_bad_replications_is_a_usage_error():
     out = cli("run", str(DEFAULT), "--replications", "0")
     assert out.returncode == 2 and "at least 1" in out.stderr

@@ -72,6 +72,11 @@ class RunResult:
         return self._stack("tasks")
 
     @cached_property
+    def activities(self) -> pd.DataFrame:
+        """Elapsed spells (delays, corrections, transfers, stalls) of all replications."""
+        return self._stack("activities")
+
+    @cached_property
     def departments(self) -> pd.DataFrame:
         """The department tables of all replications, with a ``replication`` column."""
         return self._stack("departments")

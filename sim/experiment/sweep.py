@@ -259,8 +259,12 @@ def run_points(sweep: Sweep, points: list[tuple[str, dict[str, Any]]], out: Path
 def collect(sweep: Sweep, points: list[tuple[str, dict[str, Any]]], out: Path) -> pd.DataFrame:
     """Every written replication of the given points, as one tidy table."""
     frames = []
+    seen: set[str] = set()
     for label, over in points:
         pid = point_id(over)
+        if pid in seen:  # e.g. two Sobol samples rounded to the same integer staff
+            continue
+        seen.add(pid)
         for r in range(sweep.info.replications):
             f = out / "points" / pid / f"rep-{r}.json"
             if f.exists():

@@ -47,6 +47,9 @@ from sim.model.workcal import HOURS_PER_DAY, OfficeClock, WorkCalendar
 from sim.scenario.schema import Scenario
 
 _KIND_APPLICANT = "applicant"
+# what an elapsed spell of the activity table is
+KIND_DELAY, KIND_APPLICANT, KIND_CORRECTION, KIND_TRANSFER, KIND_STALL = range(5)
+ACTIVITY_KINDS = ("delay", "applicant", "correction", "transfer", "stall")
 _NAN8 = [np.nan] * 8  # stage starts 1-4 at [0:4], stage ends 1-4 at [4:8]
 
 
@@ -282,6 +285,7 @@ class Case:
                 if model.problems is not None:
                     self._meet_problem(st, now)
             if self.stalls is not None and self.stalls[st] > now:
+                model.record_activity((self.id, it.code, 0, KIND_STALL, now, self.stalls[st]))
                 Wake(model.env, self.stalls[st] - now, i, self._hand_in)
                 return
         if it.in_person:
@@ -333,7 +337,8 @@ class Case:
         if step.effort is not None:
             step.department.review(self, i, s, values[self.k] * self.size)
         else:
-            self.model.after_delay(values[self.k], step.unit, self.finish_step, i, s)
+            self.model.after_delay(values[self.k], step.unit, self.finish_step, i, s, self,
+                                   KIND_DELAY if it.government else KIND_APPLICANT)
 
     def finish_step(self, i: int, s: int) -> None:
         """Step ``s`` of item ``i`` is done: run the next one, or decide the review's outcome."""
@@ -368,7 +373,7 @@ class Case:
         value = self.model.draw(("turnaround", self.plan.type_id, it.id, rounds),
                                 it.correction.turnaround, self)
         self.model.after_delay(value, it.correction.turnaround.unit or "working_days",
-                               self.resubmit, i, 0)
+                               self.resubmit, i, 0, self, KIND_CORRECTION)
 
     def resubmit(self, i: int, _: int) -> None:
         """The corrected file is handed in again (a trip) and joins the back of the queue."""
@@ -391,7 +396,8 @@ class Case:
                 self.send_back_for_rework(i)
                 return
         if it.transfer_days > 0:
-            self.model.after_delay(it.transfer_days, "working_days", self._item_done, i, 0)
+            self.model.after_delay(it.transfer_days, "working_days", self._item_done, i, 0, self,
+                                   KIND_TRANSFER)
         else:
             self._item_done(i, 0)
 
@@ -476,6 +482,7 @@ class Model:
         self.env = simpy.Environment()
         self.recorder = TraceRecorder()
         self.record_task = self.recorder.tasks.extend
+        self.record_activity = self.recorder.activities.extend
         info = sc.scenario
         self.horizon_h = info.horizon_days * HOURS_PER_DAY
         self.warmup_h = info.warmup_days * HOURS_PER_DAY
@@ -620,8 +627,11 @@ class Model:
         return arr[case.k]
 
     def after_delay(self, value: float, unit: str, then: Callable[[int, int], None],
-                    i: int, s: int) -> None:
-        """Call ``then(i, s)`` once an elapsed delay of ``value`` ``unit`` has passed."""
+                    i: int, s: int, case: Case, kind: int) -> None:
+        """Call ``then(i, s)`` once an elapsed delay of ``value`` ``unit`` has passed.
+
+        The spell is recorded in the activity table as ``kind`` (see ``ACTIVITY_KINDS``).
+        """
         now = self.env._now
         if unit == "working_days":
             end = self.calendar.add_working_days(now, value)
@@ -629,6 +639,7 @@ class Model:
             end = now + value * HOURS_PER_DAY
         else:
             end = now + value
+        self.record_activity((case.id, case.plan.items[i].code, s, kind, now, end))
         Wake(self.env, end - now, None, lambda _ev: then(i, s))
 
     # -- running --------------------------------------------------------------------------------

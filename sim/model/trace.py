@@ -41,6 +41,7 @@ class Trace:
     tasks: pd.DataFrame
     departments: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
+    activities: pd.DataFrame | None = None  # elapsed spells: delays, corrections, transfers
 
     def window_cases(self) -> pd.DataFrame:
         """The cases that arrived inside the measurement window (after the warm-up)."""
@@ -62,6 +63,7 @@ class TraceRecorder:
 
     def __init__(self, n_cases: int = 0) -> None:
         self.tasks = array("d")  # departments extend it directly, one row per task
+        self.activities = array("d")  # case, item, step, kind, start, end
         self.cases = array("d")
         self.open: list[Case | None] = [None] * n_cases
         self.milestones: dict[int, list[float]] = {}
@@ -109,7 +111,24 @@ class TraceRecorder:
             "unfinished_cases": int((~cases["finished"]).sum()),
             "reforms": list(sc.applied),
         }
-        return Trace(cases=cases, tasks=tasks, departments=departments, meta=meta)
+        return Trace(cases=cases, tasks=tasks, departments=departments, meta=meta,
+                     activities=self._activities(model))
+
+    def _activities(self, model: Model) -> pd.DataFrame:
+        from sim.model.engine import ACTIVITY_KINDS
+
+        raw = self._columns(self.activities, ("case", "item", "step", "kind", "start_h",
+                                              "end_h"))
+        return pd.DataFrame({
+            "case": raw["case"].astype(np.int64),
+            "item": pd.Categorical.from_codes(raw["item"].astype(np.int64),
+                                              categories=list(model.item_ids)),
+            "step": raw["step"].astype(np.int64),
+            "kind": pd.Categorical.from_codes(raw["kind"].astype(np.int64),
+                                              categories=list(ACTIVITY_KINDS)),
+            "start_h": raw["start_h"],
+            "end_h": raw["end_h"],
+        })
 
     def _cases(self, model: Model) -> pd.DataFrame:
         raw = self._columns(self.cases, self.CASE_COLS)

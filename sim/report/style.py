@@ -21,4 +21,5 @@ RC = {
     "font.size": 9.5,
     "axes.titlesize": 11,
     "axes.titleweight": "bold",
+    "pdf.fonttype": 42,  # TrueType in PDFs: text stays searchable and extractable
 }
