@@ -275,7 +275,7 @@ def swimlane_chart(result, case: int | None = None, replication: int = 0,
         ax.set_title(tx["swim title"].format(name=_name(result, lang), case=case))
         handles = [plt.Rectangle((0, 0), 1, 1, color=colours[c]) for c in COMPONENTS]
         ax.legend(handles, [tx["components"][c] for c in COMPONENTS], fontsize=7,
-                  loc="lower right")
+                  loc="upper right")
         fig.tight_layout()
     return fig
 
