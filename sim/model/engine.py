@@ -267,9 +267,8 @@ class Case:
             self.state[i] = 1
             self._mark_done(i, now)
             return
-        steps = self._steps(it)
-        if not steps:  # e.g. an assessment replaced by the regional assessment
-            self.state[i] = 1
+        if self.assessed and it.assessed_steps is not None and not it.assessed_steps:
+            self.state[i] = 1  # an assessment replaced by the regional assessment
             self._mark_done(i, now)
             return
         self.state[i] = 1
@@ -289,7 +288,10 @@ class Case:
                 Wake(model.env, self.stalls[st] - now, i, self._hand_in)
                 return
         if it.in_person:
-            self._count_trip(it, now)
+            if it.in_zone:
+                self._count_trip(it, now)
+            else:
+                self.trips += 1
         self.run_step(i, 0)
 
     def _hand_in(self, ev: Event) -> None:
@@ -343,7 +345,9 @@ class Case:
     def finish_step(self, i: int, s: int) -> None:
         """Step ``s`` of item ``i`` is done: run the next one, or decide the review's outcome."""
         it = self.plan.items[i]
-        if s + 1 < len(self._steps(it)):
+        steps = it.assessed_steps if self.assessed and it.assessed_steps is not None else (
+            it.steps)
+        if s + 1 < len(steps):
             self.run_step(i, s + 1)
         elif it.plain_exit:
             self._item_done(i, 0)
