@@ -231,7 +231,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.experiment.compare import run_to_precision
     from sim.experiment.executors import executor_for
     from sim.experiment.store import atomic_folder, default_folder, write_tables
-    from sim.report.charts import lead_time_chart
+    from sim.report import charts
 
     sc = _load_with_reforms(args)
     for w in _load_warnings(sc):
@@ -247,8 +247,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     folder = Path(args.out) if args.out else default_folder(sc.scenario.name)
     with atomic_folder(folder) as tmp:
         write_tables(result, tmp)
-        fig = lead_time_chart(result)
-        fig.savefig(tmp / "leadtime.png")
+        for name, fig in (("leadtime", charts.lead_time_chart(result)),
+                          ("stages", charts.stage_breakdown_chart(result)),
+                          ("utilisation", charts.utilisation_heatmap(result)),
+                          ("typical_case", charts.swimlane_chart(result)),
+                          ("trips", charts.trips_chart([result]))):
+            fig.savefig(tmp / f"{name}.png")
     if result.assumed_calendar_years:
         years = ", ".join(map(str, result.assumed_calendar_years))
         print(f"note: no official holiday notice for {years}: public holidays computed by rule, "
@@ -286,7 +290,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
                        jobs=args.jobs, executor=ex, precision=args.precision,
                        max_replications=args.max_replications)
     table = comp.table
-    if args.format == "json":
+    if args.out:
+        from sim.experiment.store import atomic_folder
+        from sim.report import charts
+
+        with atomic_folder(Path(args.out)) as tmp:
+            table.to_csv(tmp / "comparison.csv", index=False)
+            (tmp / "comparison.json").write_text(json.dumps(comp.records(), indent=1,
+                                                            ensure_ascii=False),
+                                                 encoding="utf-8")
+            charts.comparison_chart(comp).savefig(tmp / "comparison.png")
+            charts.trips_chart([comp.baseline, *comp.alternatives]).savefig(tmp / "trips.png")
         print(json.dumps(comp.records(), indent=1, ensure_ascii=False))
     elif args.format == "csv":
         table.to_csv(sys.stdout, index=False)
@@ -326,7 +340,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run a scenario and write its results",
                        description="Run a scenario's replications and write cases.csv, "
                        "tasks.csv, departments.csv, summary.csv/json, the resolved scenario, "
-                       "provenance and a lead-time chart into results/<scenario>-<timestamp>/.")
+                       "provenance and charts (lead time, stages, utilisation, a typical case, "
+                       "trips) into results/<scenario>-<timestamp>/.")
     p.add_argument("file", help="scenario file (TOML)")
     _common(p)
     p.add_argument("--out", "-o", help="results folder (default: results/<scenario>-<timestamp>)")
@@ -346,6 +361,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--format", choices=("table", "json", "csv"), default="table",
                    help="output format (default: table)")
+    p.add_argument("--out", "-o", help="also write comparison.csv/.json and its charts (PNG) "
+                   "into this folder")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("brief", help="write the committee briefing (PDF) in English or Chinese",

@@ -44,7 +44,8 @@ def test_run_writes_the_results_folder(tmp_path):
     assert out.returncode == 0, out.stderr
     folder = tmp_path / "res"
     for name in ("cases.csv", "tasks.csv", "departments.csv", "summary.csv", "summary.json",
-                 "scenario.json", "provenance.json", "leadtime.png"):
+                 "scenario.json", "provenance.json", "leadtime.png", "stages.png",
+                 "utilisation.png", "typical_case.png", "trips.png"):
         assert (folder / name).stat().st_size > 0, name
     prov = json.loads((folder / "provenance.json").read_text())
     assert prov["seed"] == 20230920 and prov["replications"] == 2 and prov["version"]
