@@ -8,6 +8,7 @@ font (see :mod:`sim.report.fonts`).
 from __future__ import annotations
 
 import contextlib
+import logging
 import textwrap
 from collections.abc import Iterator, Sequence
 
@@ -113,8 +114,16 @@ def style(lang: str = "en") -> Iterator[None]:
         rc["axes.titleweight"] = "normal"  # most CJK fonts ship one weight
     elif font:  # English text may still quote a Chinese name (e.g. 竣工即交证)
         rc["font.family"] = ["DejaVu Sans", font]
-    with plt.rc_context(rc):
-        yield
+    # a one-weight CJK font makes matplotlib log, for every bold title, that it used the regular
+    # weight instead; that is expected here, so it is not shown
+    fm_log = logging.getLogger("matplotlib.font_manager")
+    level = fm_log.level
+    fm_log.setLevel(logging.ERROR)
+    try:
+        with plt.rc_context(rc):
+            yield
+    finally:
+        fm_log.setLevel(level)
 
 
 def _name(result, lang: str) -> str:
