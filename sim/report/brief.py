@@ -132,6 +132,11 @@ def _caption_page(png: Path, caption: str, lang: str) -> Figure:
     return page
 
 
+def _save(pdf: PdfPages, page: Figure) -> None:
+    pdf.savefig(page)
+    plt.close(page)
+
+
 def write_brief(comparison, out: Path, lang: str = "en") -> Path:
     """Write ``briefing.pdf`` and the charts as PNG into ``out``; return the PDF's path."""
     import sim
@@ -193,15 +198,13 @@ def write_brief(comparison, out: Path, lang: str = "en") -> Path:
     provenance.append(f"approvalsim {sim.__version__}")
     pdf_path = out / "briefing.pdf"
     with style(lang), PdfPages(pdf_path) as pdf:
-        pdf.savefig(_text_page(w["title"].format(base=bname), first, lang))
+        _save(pdf, _text_page(w["title"].format(base=bname), first, lang))
         for key, fig, cap in pages:
             png = out / f"{key}.png"
             fig.savefig(png)
             plt.close(fig)
-            page = _caption_page(png, w["captions"][cap].format(base=bname), lang)
-            pdf.savefig(page)
-            plt.close(page)
-        pdf.savefig(_text_page(w["assumptions"], assumptions, lang))
-        pdf.savefig(_text_page(w["provenance"], provenance, lang))
+            _save(pdf, _caption_page(png, w["captions"][cap].format(base=bname), lang))
+        _save(pdf, _text_page(w["assumptions"], assumptions, lang))
+        _save(pdf, _text_page(w["provenance"], provenance, lang))
     plt.close("all")
     return pdf_path

@@ -32,11 +32,6 @@ def comparison():
     return compare(base, alt, replications=2)
 
 
-def labelled(fig) -> bool:
-    return all(ax.get_xlabel() or not ax.get_visible() or ax.images
-               for ax in fig.axes if ax.get_label() != "<colorbar>")
-
-
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_every_chart_returns_a_labelled_figure(comparison, lang):
     if lang == "zh" and cjk_font() is None:
@@ -58,6 +53,7 @@ def test_every_chart_returns_a_labelled_figure(comparison, lang):
         main = fig.axes[0]
         assert main.get_xlabel() and main.get_title(), fig
         assert main.get_ylabel() or main.get_yticklabels()
+        matplotlib.pyplot.close(fig)
 
 
 def test_english_briefing_has_its_pages_and_headline(comparison, tmp_path):
