@@ -43,6 +43,7 @@ def test_nominal_95_percent_intervals_cover_the_truth():
                    for t in res.traces]
         m, lo, hi = sim.analysis.t_interval(per_rep)
         covered += lo <= truth <= hi
+    print(f"nominal 95% intervals covered the exact mean in {covered} of 200 experiments")
     assert 184 <= covered <= 196, f"coverage {covered / 200:.1%}"
 
 
