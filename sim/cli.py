@@ -260,6 +260,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(_headline_table(result))
     if result.precision:
         _say_precision(result.precision)
+    if result.warmup and result.warmup["method"] == "mser5":
+        print(f"warm-up detected with MSER-5: {result.warmup['warmup_days']:.1f} days "
+              "(cases arriving earlier are left out)", file=sys.stderr)
     print(f"\nwritten to {folder}/")
     return 0
 

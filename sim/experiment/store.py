@@ -89,6 +89,8 @@ def provenance(result: RunResult) -> dict[str, Any]:
         "reform_accounts": [{"lever": a.lever, "changes": list(a.changes)}
                             for a in result.accounts],
         "assumed_calendar_years": result.assumed_calendar_years,
+        "warmup": result.warmup,
+        "precision": result.precision,
         "calendar_note": "years listed here have public holidays computed by rule and no "
                          "make-up working days (no official notice was available)",
         "written": dt.datetime.now().isoformat(timespec="seconds"),
