@@ -38,7 +38,9 @@ WORDS = {
         "bottleneck": "The department where tasks wait longest in {base}: {dep} (mean wait "
                       "{wait:.1f} hours).",
         "captions": {
-            "lead": "How long approvals take in {base}, by project category (working days).",
+            "lead": "How long approvals take in {base}, by project category (working days); "
+                    "dashed: the national (120) and Jiangsu (100) working-day targets, which "
+                    "count only the statutory clock.",
             "compare": "Each alternative's change in mean approval time against {base}, with "
                        "95% confidence intervals from paired replications.",
             "stage": "What the time of each stage is made of in {base}: queueing, staff work, "
@@ -48,6 +50,7 @@ WORDS = {
                     "staircase, parallel ones stand side by side.",
             "trips": "How many times an applicant goes to an office, per project.",
         },
+        "limits": {"national target, 120 wd": 120, "Jiangsu target, 100 wd": 100},
         "assumptions": "Assumptions and levers",
         "levers": "Levers applied in {name}:",
         "no levers": "{name}: no levers (the baseline).",
@@ -69,13 +72,15 @@ WORDS = {
                    "其中包括补正、专家评审和中介服务时间，而法定时限不计这些时间。",
         "bottleneck": "{base}中任务等候最久的部门：{dep}（平均等候 {wait:.1f} 小时）。",
         "captions": {
-            "lead": "{base}各类项目的审批时长（工作日）。",
+            "lead": "{base}各类项目的审批时长（工作日）；虚线为全国（120）与江苏（100）工作日目标，"
+                    "目标只计法定时限内的时间。",
             "compare": "各方案相对{base}的平均审批时长变化，及配对重复得到的 95% 置信区间。",
             "stage": "{base}各阶段时间构成：排队等候、人工审查、公示论证等、申请人时间。",
             "util": "{base}各部门逐月工作负荷。",
             "swim": "{base}中一个典型项目的逐项办理过程：串联呈阶梯状，并联则并排。",
             "trips": "每个项目申请人前往办事地点的次数。",
         },
+        "limits": {"全国目标 120 个工作日": 120, "江苏目标 100 个工作日": 100},
         "assumptions": "假设与改革措施",
         "levers": "{name}采用的改革措施：",
         "no levers": "{name}：未采用改革措施（基线）。",
@@ -171,7 +176,8 @@ def write_brief(comparison, out: Path, lang: str = "en") -> Path:
              w["bottleneck"].format(base=bname, dep=dep_name, wait=wait)]
     results = [base, *comparison.alternatives]
     pages: list[tuple[str, Figure, str]] = [
-        ("lead", charts.lead_time_chart(base, lang=lang, column="approval_wd"), "lead")]
+        ("lead", charts.lead_time_chart(base, lang=lang, column="approval_wd",
+                                        limits=w["limits"]), "lead")]
     if comparison.alternatives:
         pages.append(("compare", charts.comparison_chart(comparison, lang=lang), "compare"))
     pages += [
