@@ -32,7 +32,7 @@ from sim.report.style import PALETTE, RC
 TEXT = {
     "en": {
         "lead": "lead time, statutory working days", "case type": "case type",
-        "lead title": "{name}: lead time by case type",
+        "lead title": "{name}: {what} by case type",
         "footer": "{reps} replications, seed {seed}; points: mean with 95% CI across "
                   "replications",
         "mean": "mean {m:.1f}  (n = {n:,} cases)",
@@ -55,7 +55,7 @@ TEXT = {
     },
     "zh": {
         "lead": "办理时长（法定工作日）", "case type": "项目类别",
-        "lead title": "{name}：各类项目办理时长",
+        "lead title": "{name}：各类项目{what}",
         "footer": "{reps} 次重复运行，随机种子 {seed}；圆点为均值及 95% 置信区间",
         "mean": "均值 {m:.1f}（{n:,} 个项目）",
         "stage": "阶段", "days": "每个项目的日历天数（各事项累加）",
@@ -78,10 +78,13 @@ TEXT = {
 }
 
 METRIC_NAMES = {
-    "en": {"approval_wd_mean": "mean approval time (working days)",
+    "en": {"approval_wd": "approval time, statutory working days",
+           "lead_wd": "lead time, statutory working days",
+           "approval_wd_mean": "mean approval time (working days)",
            "lead_wd_mean": "mean lead time (working days)", "trips_mean": "trips per case",
            "title_wd_mean": "completion to title (working days)"},
-    "zh": {"approval_wd_mean": "平均审批时长（工作日）", "lead_wd_mean": "平均办理时长（工作日）",
+    "zh": {"approval_wd": "审批时长（法定工作日）", "lead_wd": "办理时长（法定工作日）",
+           "approval_wd_mean": "平均审批时长（工作日）", "lead_wd_mean": "平均办理时长（工作日）",
            "trips_mean": "每个项目跑动次数", "title_wd_mean": "竣工到发证（工作日）"},
 }
 
@@ -167,9 +170,10 @@ def lead_time_chart(result, limits: dict[str, float] | None = None, lang: str = 
                     color="#555555")
         ax.set_yticks(range(len(types)), labels)
         ax.set_ylim(-0.6, len(types) - 0.3)
-        ax.set_xlabel(tx["lead"] if column == "lead_wd" else metric_name(column, lang))
+        ax.set_xlabel(metric_name(column, lang))
         ax.set_ylabel(tx["case type"])
-        ax.set_title(tx["lead title"].format(name=_name(result, lang)))
+        what = metric_name(column, lang).split(",")[0].split("（")[0]
+        ax.set_title(tx["lead title"].format(name=_name(result, lang), what=what))
         fig.text(0.01, 0.01, tx["footer"].format(reps=reps, seed=result.seed), fontsize=7.5,
                  color="#555555")
         fig.tight_layout(rect=(0, 0.04, 1, 1))
