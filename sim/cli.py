@@ -304,6 +304,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                                                  encoding="utf-8")
             charts.comparison_chart(comp).savefig(tmp / "comparison.png")
             charts.trips_chart([comp.baseline, *comp.alternatives]).savefig(tmp / "trips.png")
+    if args.format == "json":
         print(json.dumps(comp.records(), indent=1, ensure_ascii=False))
     elif args.format == "csv":
         table.to_csv(sys.stdout, index=False)

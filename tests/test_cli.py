@@ -79,3 +79,17 @@ def test_reforms_and_explain():
 def test_bad_replications_is_a_usage_error():
     out = cli("run", str(DEFAULT), "--replications", "0")
     assert out.returncode == 2 and "at least 1" in out.stderr
+
+
+def test_compare_formats_and_out(tmp_path):
+    alt = tmp_path / "alt.toml"
+    alt.write_text(f'extends = "{DEFAULT.as_posix()}"\n[scenario]\nname = "alt"\n'
+                   '[reforms.colocation]\ndepartments = ["housing"]\n', encoding="utf-8")
+    for fmt, check in (("json", lambda s: s.lstrip().startswith("[")),
+                       ("csv", lambda s: s.startswith("scenario,group,metric")),
+                       ("table", lambda s: "95% CI" in s)):
+        out = cli("compare", str(DEFAULT), str(alt), "-r", "2", "-j", "1", "--format", fmt,
+                  "--out", str(tmp_path / fmt))
+        assert out.returncode == 0, out.stderr
+        assert check(out.stdout), out.stdout[:200]
+        assert (tmp_path / fmt / "comparison.png").exists()
