@@ -29,6 +29,7 @@ CASE_METRICS: dict[str, tuple[str, str, str]] = {
     "lead_wd_p90": ("lead_wd", "p90", "working days"),
     "lead_days_mean": ("lead_days", "mean", "calendar days"),
     "approval_wd_mean": ("approval_wd", "mean", "working days"),
+    "clock_wd_mean": ("clock_wd", "mean", "statutory working days"),
     "trips_mean": ("trips", "mean", "trips per case"),
     "corrections_mean": ("corrections", "mean", "corrections per case"),
     "title_wd_mean": ("title_wd", "mean", "working days"),

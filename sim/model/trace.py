@@ -98,6 +98,7 @@ class TraceRecorder:
                 self.case(case)
         cases = self._cases(model)
         tasks = self._tasks(model)
+        cases["clock_wd"] = self._clock_wd(model, cases["case"].to_numpy())
         departments = self._departments(model, tasks)
         sc = model.scenario
         meta = {
@@ -168,6 +169,53 @@ class TraceRecorder:
         out["in_window"] = (arrival >= model.warmup_h) & (arrival < model.horizon_h)
         return out
 
+    def _clock_wd(self, model: Model, case_ids: np.ndarray) -> np.ndarray:
+        """Working days on the statutory clock, per case.
+
+        The clock runs while at least one of the case's approval, assessment or public-service
+        items is in the government's hands: queued or in work, or in an elapsed step that
+        counts (``clock = true``), or its file in transfer. It stops for corrections (the
+        applicant's time), steps such as expert review or auction (行政许可法 Art. 45),
+        intermediaries, the applicant's own work and blocking problems.
+        """
+        from sim.model.engine import ACTIVITY_KINDS
+
+        sc = model.scenario
+        on_clock = np.array([sc.items[i].kind in ("approval", "assessment", "public_service")
+                             for i in model.item_ids])
+        t = self._columns(self.tasks, self.TASK_COLS)
+        keep = on_clock[t["item"].astype(np.int64)] if len(t["item"]) else np.zeros(0, bool)
+        spans = [(t["case"][keep], t["queued_h"][keep], t["finished_h"][keep])]
+        a = self._columns(self.activities, ("case", "item", "step", "kind", "start_h", "end_h"))
+        if len(a["item"]):
+            items = a["item"].astype(np.int64)
+            steps = a["step"].astype(np.int64)
+            kinds = np.asarray(ACTIVITY_KINDS)[a["kind"].astype(np.int64)]
+            counts = np.array([
+                k == "transfer" or (k == "delay" and _step_on_clock(sc, model.item_ids[i], s))
+                for i, s, k in zip(items.tolist(), steps.tolist(), kinds.tolist(), strict=True)
+            ], dtype=bool)
+            sel = counts & on_clock[items]
+            spans.append((a["case"][sel], a["start_h"][sel], a["end_h"][sel]))
+        case = np.concatenate([s[0] for s in spans])
+        start = np.concatenate([s[1] for s in spans])
+        end = np.concatenate([s[2] for s in spans])
+        order = np.lexsort((start, case))
+        case, start, end = case[order], start[order], end[order]
+        cal = model.calendar
+        wd_start, wd_end = cal.wd_array(start), cal.wd_array(end)
+        # merge each case's overlapping spells (sorted by start: a spell opens a new segment
+        # when it starts after every earlier spell of its case has ended), then add up
+        df = pd.DataFrame({"case": case, "start": start, "end": end, "ws": wd_start,
+                           "we": wd_end})
+        reach = df.groupby("case")["end"].cummax()
+        before = reach.groupby(df["case"]).shift()
+        df["segment"] = (before.isna() | (df["start"] > before)).cumsum()
+        seg = df.groupby("segment").agg(case=("case", "first"), ws=("ws", "first"),
+                                        we=("we", "max"))
+        total = (seg["we"] - seg["ws"]).groupby(seg["case"]).sum().to_dict()
+        return np.array([total.get(int(c), 0.0) for c in case_ids])
+
     def _tasks(self, model: Model) -> pd.DataFrame:
         raw = self._columns(self.tasks, self.TASK_COLS)
         item_codes = raw["item"].astype(np.int64)
@@ -223,6 +271,11 @@ class TraceRecorder:
                 "max_queue": _max_queue(q, s, h0, h1),
             })
         return pd.DataFrame(rows)
+
+
+def _step_on_clock(sc, item: str, step: int) -> bool:
+    steps = sc.items[item].steps
+    return steps[step].clock if step < len(steps) else True
 
 
 def _assumed_years_reached(model: Model, cases: pd.DataFrame) -> list[int]:

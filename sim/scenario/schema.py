@@ -135,6 +135,11 @@ class Step(BaseModel):
         description="Department whose staff do this effort, if not the item's (e.g. an agent "
         "of the 1+N agency team preparing the submission).",
     )
+    clock: bool = Field(
+        default=True,
+        description="Whether the step counts on the statutory clock; expert review, hearings, "
+        "tendering, auction, testing and appraisal do not (行政许可法 Art. 45).",
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> Step:

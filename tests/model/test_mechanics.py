@@ -98,3 +98,25 @@ def test_applicant_time_is_not_approval_time():
     items["b"]["requires"] = ["build"]
     c = one_case(items).cases.iloc[0]
     assert c["lead_wd"] - c["approval_wd"] == pytest.approx(10.0)
+
+
+def test_statutory_clock_stops_for_expert_review_corrections_and_intermediaries():
+    def step(name, v, clock=True):
+        return {"name": name, "delay": {"dist": "deterministic", "value": v,
+                                        "unit": "working_days"}, "clock": clock}
+
+    items = {
+        "study": {"stage": 1, "department": "desk", "kind": "intermediary",
+                  "steps": [step("write", 3)]},
+        "permit": {"stage": 1, "department": "desk", "requires": ["study"],
+                   "steps": [step("review", 1), step("expert panel", 2, clock=False),
+                             step("issue", 1)],
+                   "correction": {"probability": 1.0, "max_rounds": 1, "from_step": "issue",
+                                  "turnaround": {"dist": "deterministic", "value": 5,
+                                                 "unit": "working_days"}}},
+    }
+    c = one_case(items).cases.iloc[0]
+    # approval: 3 (study) + 1 + 2 + 1 + 5 (correction) + 1 (issue again) = 13 working days;
+    # on the clock: review 1 + issue 1 + issue again 1 = 3
+    assert c["approval_wd"] == pytest.approx(13.0)
+    assert c["clock_wd"] == pytest.approx(3.0)
