@@ -27,8 +27,8 @@ from sim.experiment.runner import RunResult, map_replications, run
 from sim.reforms import apply_all
 from sim.scenario.schema import Scenario
 
-HEADLINE = ("approval_wd_mean", "lead_wd_mean", "lead_days_mean", "trips_mean",
-            "corrections_mean", "title_wd_mean")
+HEADLINE = ("approval_wd_mean", "clock_wd_mean", "lead_wd_mean", "lead_days_mean",
+            "trips_mean", "corrections_mean", "title_wd_mean")
 
 
 @dataclass

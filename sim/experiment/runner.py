@@ -101,8 +101,8 @@ class RunResult:
     def headline(self) -> pd.DataFrame:
         """Mean lead time, approval time and trips per case type, with 95% CIs."""
         s = self.summary
-        keep = s["metric"].isin(["lead_wd_mean", "approval_wd_mean", "lead_days_mean",
-                                 "trips_mean", "corrections_mean"])
+        keep = s["metric"].isin(["lead_wd_mean", "approval_wd_mean", "clock_wd_mean",
+                                 "lead_days_mean", "trips_mean", "corrections_mean"])
         keep &= ~s["group"].str.startswith("department:")
         return s[keep].reset_index(drop=True)
 

@@ -25,9 +25,10 @@ WORDS = {
         "sub": "Simulated with approvalsim {version} on {date}; {reps} paired replications, "
                "seed {seed}; 95% confidence intervals.",
         "headline": "{alt} would change mean approval time from {a:.1f} to {b:.1f} working days "
-                    "({rel:+.1%}; 95% CI of the change {lo:+.1f} to {hi:+.1f} days), trips per "
-                    "project from {ta:.1f} to {tb:.1f}, and the time from completion to title "
-                    "from {ca:.1f} to {cb:.1f} working days.",
+                    "({rel:+.1%}; 95% CI of the change {lo:+.1f} to {hi:+.1f} days) — on the "
+                    "statutory clock from {sa:.1f} to {sb:.1f} — trips per project from "
+                    "{ta:.1f} to {tb:.1f}, and the time from completion to title from {ca:.1f} "
+                    "to {cb:.1f} working days.",
         "single": "{base}: mean approval time {a:.1f} working days (95% CI {lo:.1f} to "
                   "{hi:.1f}), {ta:.1f} trips per project, {ca:.1f} working days from completion "
                   "to title.",
@@ -63,7 +64,8 @@ WORDS = {
         "sub": "由 approvalsim {version} 于 {date} 模拟；{reps} 次配对重复，随机种子 {seed}；"
                "区间为 95% 置信区间。",
         "headline": "{alt}将使平均审批时长由 {a:.1f} 个工作日变为 {b:.1f} 个工作日（{rel:+.1%}；"
-                    "变化量的 95% 置信区间为 {lo:+.1f} 至 {hi:+.1f} 天），每个项目跑动次数由 "
+                    "变化量的 95% 置信区间为 {lo:+.1f} 至 {hi:+.1f} 天；按法定时限口径由 {sa:.1f} "
+                    "变为 {sb:.1f} 个工作日），每个项目跑动次数由 "
                     "{ta:.1f} 次变为 {tb:.1f} 次，竣工到发证由 {ca:.1f} 个工作日变为 {cb:.1f} "
                     "个工作日。",
         "single": "{base}：平均审批时长 {a:.1f} 个工作日（95% 置信区间 {lo:.1f} 至 {hi:.1f}），"
@@ -158,10 +160,12 @@ def write_brief(comparison, out: Path, lang: str = "en") -> Path:
             d = comparison.delta(name, "approval_wd_mean")
             tr = comparison.delta(name, "trips_mean")
             ti = comparison.delta(name, "title_wd_mean")
+            sc = comparison.delta(name, "clock_wd_mean")
             headline.append(w["headline"].format(
                 alt=name, a=d["baseline_mean"], b=d["alternative_mean"], rel=d["relative_delta"],
                 lo=d["delta_ci_low"], hi=d["delta_ci_high"], ta=tr["baseline_mean"],
-                tb=tr["alternative_mean"], ca=ti["baseline_mean"], cb=ti["alternative_mean"]))
+                tb=tr["alternative_mean"], ca=ti["baseline_mean"], cb=ti["alternative_mean"],
+                sa=sc["baseline_mean"], sb=sc["alternative_mean"]))
     else:
         v = base.value("approval_wd_mean")
         headline.append(w["single"].format(base=bname, a=v["mean"], lo=v["ci_low"],
