@@ -9,11 +9,10 @@ replication order.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
 
 import pandas as pd
 
@@ -150,7 +149,6 @@ def detect_warmup(traces: list[Trace], column: str = "lead_wd") -> float:
 
 def run(scenario: Scenario, replications: int | None = None, seed: int | None = None,
         jobs: int = 1, executor: Executor | None = None,
-        progress: Callable[[int, int], Any] | None = None,
         warmup: str | None = None) -> RunResult:
     """Apply the scenario's levers and run its replications.
 
@@ -167,8 +165,6 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
         raise ValueError("replications must be at least 1")
     jobs = max(1, min(jobs if jobs > 0 else (os.cpu_count() or 1), reps))
     traces = map_replications(reformed, seed, range(reps), jobs=jobs, executor=executor)
-    if progress is not None:
-        progress(reps, reps)
     info = {"method": "scenario", "warmup_days": scenario.scenario.warmup_days}
     if warmup == "mser5":
         cut = detect_warmup(traces)

@@ -44,6 +44,7 @@ from simpy.events import Event
 from sim.model.streams import Streams
 from sim.model.trace import Trace, TraceRecorder
 from sim.model.workcal import HOURS_PER_DAY, OfficeClock, WorkCalendar
+from sim.scenario.load import reachable
 from sim.scenario.schema import Scenario
 
 _KIND_APPLICANT = "applicant"
@@ -116,7 +117,6 @@ class CasePlan:
     succs: tuple[tuple[int, ...], ...]
     roots: tuple[int, ...]
     rework_set: tuple[tuple[int, ...] | None, ...]  # items handled again, target first
-    rework_target: tuple[int, ...]
     priority: int
     assessed_share: float
     n_foreground: int  # items that hold the case (not background work)
@@ -146,16 +146,6 @@ def _case_graph(sc: Scenario, items: tuple[str, ...]) -> tuple[list[set[str]], l
         for p in ps:
             succs[index[p]].add(items[n])
     return preds, succs
-
-
-def _closure(start: int, edges: tuple[tuple[int, ...], ...]) -> set[int]:
-    seen, todo = {start}, [start]
-    while todo:
-        for nxt in edges[todo.pop()]:
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return seen
 
 
 class Department:
@@ -557,22 +547,19 @@ class Model:
         preds = tuple(tuple(sorted(index[p] for p in ps)) for ps in pred_names)
         succs = tuple(tuple(sorted(index[s] for s in ss)) for ss in succ_names)
         rework_set: list[tuple[int, ...] | None] = []
-        targets: list[int] = []
         for n, iid in enumerate(ids):
             rw = self.scenario.items[iid].rework
             if rw is None or rw.to not in index:
                 rework_set.append(None)
-                targets.append(-1)
                 continue
             t = index[rw.to]
-            between = _closure(t, succs) & _closure(n, preds)
+            between = reachable([t], succs) & reachable([n], preds)
             order = [t] + sorted(between - {t})
             rework_set.append(tuple(order))
-            targets.append(t)
         return CasePlan(
             type_id=type_id, code=code, items=tuple(self._items[i] for i in ids),
             preds=preds, succs=succs, roots=tuple(n for n, p in enumerate(preds) if not p),
-            rework_set=tuple(rework_set), rework_target=tuple(targets), priority=ct.priority,
+            rework_set=tuple(rework_set), priority=ct.priority,
             assessed_share=ct.assessed_share,
             n_foreground=sum(not self._items[i].background for i in ids),
         )

@@ -23,7 +23,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from sim.scenario.load import Problem, ScenarioError, check_references, validation_problems
+from sim.scenario.load import (
+    Problem,
+    ScenarioError,
+    check_references,
+    reachable,
+    validation_problems,
+)
 from sim.scenario.schema import CaseType, Item, Scenario, Step
 
 
@@ -98,14 +104,7 @@ def descendants(sc: Scenario, roots: Iterable[str]) -> set[str]:
     for iid, it in sc.items.items():
         for p in (*it.requires, *it.after):
             succ[p].add(iid)
-    seen = set(roots)
-    todo = list(seen)
-    while todo:
-        for nxt in succ[todo.pop()]:
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return seen
+    return reachable(roots, succ)
 
 
 def fmt(names: Iterable[str]) -> str:

@@ -286,17 +286,23 @@ def find_cycle(edges: Mapping[str, Iterable[str]]) -> list[str] | None:
     return None
 
 
+def reachable(starts: Iterable[Any], edges: Any) -> set[Any]:
+    """Every node reachable from ``starts`` (included) along ``edges[node]``."""
+    seen = set(starts)
+    todo = list(seen)
+    while todo:
+        for nxt in edges[todo.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
 def ancestors(item: str, scenario: Scenario) -> set[str]:
     """Every item that must finish before ``item`` (through ``requires`` and ``after``)."""
-    seen: set[str] = set()
-    todo = [item]
-    while todo:
-        it = scenario.items[todo.pop()]
-        for pre in (*it.requires, *it.after):
-            if pre not in seen and pre in scenario.items:
-                seen.add(pre)
-                todo.append(pre)
-    return seen
+    preds = {i: [p for p in (*it.requires, *it.after) if p in scenario.items]
+             for i, it in scenario.items.items()}
+    return reachable([item], preds) - {item}
 
 
 def check_references(sc: Scenario, file: str) -> list[Problem]:
