@@ -170,8 +170,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_brief(args: argparse.Namespace) -> int:
     """Write the committee briefing (PDF and PNG charts) for a baseline and alternatives."""
-    from sim.experiment.compare import compare
-    from sim.experiment.executors import executor_for
     from sim.experiment.store import atomic_folder, default_folder
     from sim.report.brief import write_brief
     from sim.report.fonts import cjk_font
@@ -183,12 +181,9 @@ def cmd_brief(args: argparse.Namespace) -> int:
               "in English instead; install one, e.g. apt-get install fonts-wqy-microhei",
               file=sys.stderr)
         lang = "en"
-    scenarios = [sim.load(f) for f in args.scenarios]
-    with executor_for(args.scheduler) as ex:
-        comp = compare(scenarios[0], *scenarios[1:], replications=args.replications,
-                       seed=args.seed, jobs=args.jobs, executor=ex, precision=args.precision,
-                       max_replications=args.max_replications)
-    folder = Path(args.out) if args.out else default_folder(f"brief-{scenarios[0].scenario.name}")
+    comp = _run_comparison(args, args.scenarios)
+    folder = Path(args.out) if args.out else default_folder(
+        f"brief-{comp.baseline.scenario.scenario.name}")
     with atomic_folder(folder) as tmp:
         write_brief(comp, tmp, lang=lang)
     print(f"briefing written to {folder}/briefing.pdf")
@@ -274,24 +269,33 @@ def _say_precision(info: dict) -> None:
           f"{info['relative_half_width']:.1%})", file=sys.stderr)
 
 
+def _run_comparison(args: argparse.Namespace, files: Sequence[str]):
+    """Load the files (the first is the baseline) and compare them on common random numbers.
+
+    Scenarios are told apart by name in the comparison, so two with one name are refused.
+    """
+    from sim.experiment.compare import compare
+    from sim.experiment.executors import executor_for
+
+    scenarios = [sim.load(f) for f in files]
+    names = [sc.scenario.name for sc in scenarios]
+    if len(set(names)) < len(names):
+        raise ScenarioError([sim.scenario.Problem(f, "scenario.name", "two scenarios of the "
+                                                  "comparison share this name; give each its own")
+                             for f in files])
+    with executor_for(args.scheduler) as ex:
+        return compare(scenarios[0], *scenarios[1:], replications=args.replications,
+                       seed=args.seed, jobs=args.jobs, executor=ex, precision=args.precision,
+                       max_replications=args.max_replications)
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compare alternatives with a baseline on common random numbers."""
     import json
 
-    from sim.experiment.compare import HEADLINE, compare
-    from sim.experiment.executors import executor_for
+    from sim.experiment.compare import HEADLINE
 
-    base = sim.load(args.baseline)
-    alts = [sim.load(f) for f in args.alternatives]
-    names = [base.scenario.name] + [a.scenario.name for a in alts]
-    if len(set(names)) < len(names):
-        raise ScenarioError([sim.scenario.Problem(f, "scenario.name", "two scenarios of the "
-                                                  "comparison share this name; give each its own")
-                             for f in [args.baseline, *args.alternatives]])
-    with executor_for(args.scheduler) as ex:
-        comp = compare(base, *alts, replications=args.replications, seed=args.seed,
-                       jobs=args.jobs, executor=ex, precision=args.precision,
-                       max_replications=args.max_replications)
+    comp = _run_comparison(args, [args.baseline, *args.alternatives])
     table = comp.table
     if args.out:
         from sim.experiment.store import atomic_folder
@@ -315,7 +319,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
                          f"{r['alternative_mean']:.2f}", f"{r['delta']:+.2f}",
                          f"[{r['delta_ci_low']:+.2f}, {r['delta_ci_high']:+.2f}]",
                          f"{r['relative_delta']:+.1%}"])
-        print(f"baseline {names[0]!r}, {len(comp.baseline.traces)} paired replications, "
+        print(f"baseline {comp.baseline.scenario.scenario.name!r}, "
+              f"{len(comp.baseline.traces)} paired replications, "
               f"seed {comp.baseline.seed} (common random numbers)")
         print(_format_table(rows))
     if comp.precision:

@@ -93,3 +93,10 @@ def test_compare_formats_and_out(tmp_path):
         assert out.returncode == 0, out.stderr
         assert check(out.stdout), out.stdout[:200]
         assert (tmp_path / fmt / "comparison.png").exists()
+
+
+def test_brief_refuses_two_scenarios_with_one_name(tmp_path):
+    out = cli("brief", str(DEFAULT), str(DEFAULT), "-r", "1", "-j", "1", "--out",
+              str(tmp_path / "b"))
+    assert out.returncode == 2 and "scenario.name" in out.stderr
+    assert not (tmp_path / "b").exists()

@@ -50,10 +50,15 @@ def atomic_folder(final: Path) -> Iterator[Path]:
         raise
 
 
-def write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically (temporary file, then rename)."""
+def write_json(path: Path, data: Any, allow_nan: bool = False) -> None:
+    """Write JSON atomically (temporary file, then rename), creating the folder if needed.
+
+    ``allow_nan=False`` (results meant for other tools) refuses NaN and infinities; internal
+    files such as a sweep's per-replication records may keep them.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False,
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=allow_nan,
                               default=str) + "\n", encoding="utf-8")
     os.replace(tmp, path)
 

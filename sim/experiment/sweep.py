@@ -36,7 +36,6 @@ import hashlib
 import itertools
 import json
 import math
-import os
 import sys
 import time
 import tomllib
@@ -52,6 +51,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.analysis.summary import ALL, per_replication, t_interval
 from sim.experiment.runner import replicate
+from sim.experiment.store import write_json
 from sim.reforms import apply_all, check_reforms
 from sim.scenario.load import (
     Problem,
@@ -201,13 +201,6 @@ def _task(args: tuple) -> list[dict]:
     return per_replication([trace]).assign(replication=rep).to_dict(orient="records")
 
 
-def _write_atomic(path: Path, records: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(records, default=float), encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def run_points(sweep: Sweep, points: list[tuple[str, dict[str, Any]]], out: Path,
                jobs: int = 1, executor: Executor | None = None, limit: int | None = None,
                progress: Callable[[int, int, float], None] | None = None) -> pd.DataFrame:
@@ -236,8 +229,8 @@ def run_points(sweep: Sweep, points: list[tuple[str, dict[str, Any]]], out: Path
         try:
             if ex is None:
                 for pid, over, r in todo:
-                    _write_atomic(out / "points" / pid / f"rep-{r}.json",
-                                  _task((sweep.scenario(over), sweep.seed, r)))
+                    write_json(out / "points" / pid / f"rep-{r}.json",
+                               _task((sweep.scenario(over), sweep.seed, r)), allow_nan=True)
                     done += 1
                     if progress:
                         progress(done, total, time.monotonic() - start)
@@ -246,7 +239,8 @@ def run_points(sweep: Sweep, points: list[tuple[str, dict[str, Any]]], out: Path
                            for pid, over, r in todo}
                 for fut in as_completed(futures):
                     pid, r = futures[fut]
-                    _write_atomic(out / "points" / pid / f"rep-{r}.json", fut.result())
+                    write_json(out / "points" / pid / f"rep-{r}.json", fut.result(),
+                               allow_nan=True)
                     done += 1
                     if progress:
                         progress(done, total, time.monotonic() - start)
