@@ -28,17 +28,32 @@ SERVERS, LOAD, MEAN_SERVICE = 3, 0.85, 1.0
 def scenario(jobs: int) -> sim.Scenario:
     rate_per_hour = LOAD * SERVERS / MEAN_SERVICE
     horizon_days = jobs / rate_per_hour / 24
-    return sim.from_dict({
-        "scenario": {"name": "mmc-bench", "start": "2025-01-01", "horizon_days": horizon_days,
-                     "drain_days": 30},
-        "departments": {"desk": {"staff": SERVERS, "office_hours": "always"}},
-        "items": {"job": {"stage": 1, "department": "desk",
-                          "steps": [{"name": "serve", "effort": {"dist": "exponential",
-                                                                  "mean": MEAN_SERVICE}}]}},
-        "case_types": {"c": {"arrivals": {"process": "poisson",
-                                          "per_year": rate_per_hour * 24 * 365},
-                             "items": ["job"]}},
-    })
+    return sim.from_dict(
+        {
+            "scenario": {
+                "name": "mmc-bench",
+                "start": "2025-01-01",
+                "horizon_days": horizon_days,
+                "drain_days": 30,
+            },
+            "departments": {"desk": {"staff": SERVERS, "office_hours": "always"}},
+            "items": {
+                "job": {
+                    "stage": 1,
+                    "department": "desk",
+                    "steps": [
+                        {"name": "serve", "effort": {"dist": "exponential", "mean": MEAN_SERVICE}}
+                    ],
+                }
+            },
+            "case_types": {
+                "c": {
+                    "arrivals": {"process": "poisson", "per_year": rate_per_hour * 24 * 365},
+                    "items": ["job"],
+                }
+            },
+        }
+    )
 
 
 def bare_simpy(jobs: int, seed: int = 1) -> int:
@@ -91,8 +106,10 @@ def main() -> None:
     bare_rate, our_rate = bare[1] / bare[0], mine[1] / mine[0]
     print(f"M/M/{SERVERS}, load {LOAD}, best of {args.repeat}")
     print(f"bare SimPy : {bare[1]:>8,} jobs in {bare[0]:6.2f} s = {bare_rate:>10,.0f} jobs/s")
-    print(f"approvalsim: {mine[1]:>8,} jobs in {mine[0]:6.2f} s = {our_rate:>10,.0f} jobs/s "
-          "(trace on, tables built)")
+    print(
+        f"approvalsim: {mine[1]:>8,} jobs in {mine[0]:6.2f} s = {our_rate:>10,.0f} jobs/s "
+        "(trace on, tables built)"
+    )
     print(f"ratio (ours / bare): {our_rate / bare_rate:.2f}   target >= 2")
     print(f"our peak memory: {peak / 2**20:.0f} MiB")
 

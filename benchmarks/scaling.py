@@ -35,8 +35,9 @@ def series(traces) -> np.ndarray:
     return t[(t["metric"] == METRIC) & (t["group"] == "all")]["value"].to_numpy(float)
 
 
-def to_precision(base, alt, crn: bool, goal: float = 0.05, cap: int = 128
-                 ) -> tuple[int, float, float]:
+def to_precision(
+    base, alt, crn: bool, goal: float = 0.05, cap: int = 128
+) -> tuple[int, float, float]:
     t0 = time.perf_counter()
     b_tr, a_tr, n = [], [], 0
     while True:
@@ -76,8 +77,10 @@ def main() -> None:
             n, secs, width = to_precision(sc, alt, crn, goal)
             label = "with common random numbers" if crn else "with independent seeds    "
             state = "reached" if width <= goal else "NOT reached at the cap"
-            print(f"{goal:.0%} precision on the delta, {label}: {state} after {n:4d} "
-                  f"replications ({width:.2%}), {secs:6.1f} s")
+            print(
+                f"{goal:.0%} precision on the delta, {label}: {state} after {n:4d} "
+                f"replications ({width:.2%}), {secs:6.1f} s"
+            )
 
 
 if __name__ == "__main__":

@@ -15,11 +15,16 @@ def base_data(**over: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "scenario": {"name": "t", "start": "2025-03-03", "horizon_days": 100, "drain_days": 60},
         "departments": {"desk": {"staff": 1, "office_hours": "always"}},
-        "items": {"job": {"stage": 1, "department": "desk",
-                          "steps": [{"name": "serve",
-                                     "effort": {"dist": "exponential", "mean": 1.0}}]}},
-        "case_types": {"c": {"arrivals": {"process": "poisson", "per_year": 100},
-                             "items": ["job"]}},
+        "items": {
+            "job": {
+                "stage": 1,
+                "department": "desk",
+                "steps": [{"name": "serve", "effort": {"dist": "exponential", "mean": 1.0}}],
+            }
+        },
+        "case_types": {
+            "c": {"arrivals": {"process": "poisson", "per_year": 100}, "items": ["job"]}
+        },
     }
     merged = sim.scenario.deep_merge(data, over) if over else data
     # an arrivals table replaces the default one (its keys depend on the process)

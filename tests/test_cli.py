@@ -13,8 +13,13 @@ INVALID = ROOT / "tests" / "scenario" / "invalid"
 
 
 def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "sim.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_version_and_help():
@@ -39,13 +44,25 @@ def test_check_wrong_department_is_one_clean_line():
 
 
 def test_run_writes_the_results_folder(tmp_path):
-    out = cli("run", str(DEFAULT), "--replications", "2", "--jobs", "2", "--out",
-              str(tmp_path / "res"))
+    out = cli(
+        "run", str(DEFAULT), "--replications", "2", "--jobs", "2", "--out", str(tmp_path / "res")
+    )
     assert out.returncode == 0, out.stderr
     folder = tmp_path / "res"
-    for name in ("cases.csv", "tasks.csv", "departments.csv", "summary.csv", "summary.json",
-                 "scenario.json", "provenance.json", "leadtime.png", "stages.png",
-                 "utilisation.png", "typical_case.png", "trips.png"):
+    for name in (
+        "cases.csv",
+        "tasks.csv",
+        "departments.csv",
+        "summary.csv",
+        "summary.json",
+        "scenario.json",
+        "provenance.json",
+        "leadtime.png",
+        "stages.png",
+        "utilisation.png",
+        "typical_case.png",
+        "trips.png",
+    ):
         assert (folder / name).stat().st_size > 0, name
     prov = json.loads((folder / "provenance.json").read_text())
     assert prov["seed"] == 20230920 and prov["replications"] == 2 and prov["version"]
@@ -83,20 +100,37 @@ def test_bad_replications_is_a_usage_error():
 
 def test_compare_formats_and_out(tmp_path):
     alt = tmp_path / "alt.toml"
-    alt.write_text(f'extends = "{DEFAULT.as_posix()}"\n[scenario]\nname = "alt"\n'
-                   '[reforms.colocation]\ndepartments = ["housing"]\n', encoding="utf-8")
-    for fmt, check in (("json", lambda s: s.lstrip().startswith("[")),
-                       ("csv", lambda s: s.startswith("scenario,group,metric")),
-                       ("table", lambda s: "95% CI" in s)):
-        out = cli("compare", str(DEFAULT), str(alt), "-r", "2", "-j", "1", "--format", fmt,
-                  "--out", str(tmp_path / fmt))
+    alt.write_text(
+        f'extends = "{DEFAULT.as_posix()}"\n[scenario]\nname = "alt"\n'
+        '[reforms.colocation]\ndepartments = ["housing"]\n',
+        encoding="utf-8",
+    )
+    for fmt, check in (
+        ("json", lambda s: s.lstrip().startswith("[")),
+        ("csv", lambda s: s.startswith("scenario,group,metric")),
+        ("table", lambda s: "95% CI" in s),
+    ):
+        out = cli(
+            "compare",
+            str(DEFAULT),
+            str(alt),
+            "-r",
+            "2",
+            "-j",
+            "1",
+            "--format",
+            fmt,
+            "--out",
+            str(tmp_path / fmt),
+        )
         assert out.returncode == 0, out.stderr
         assert check(out.stdout), out.stdout[:200]
         assert (tmp_path / fmt / "comparison.png").exists()
 
 
 def test_brief_refuses_two_scenarios_with_one_name(tmp_path):
-    out = cli("brief", str(DEFAULT), str(DEFAULT), "-r", "1", "-j", "1", "--out",
-              str(tmp_path / "b"))
+    out = cli(
+        "brief", str(DEFAULT), str(DEFAULT), "-r", "1", "-j", "1", "--out", str(tmp_path / "b")
+    )
     assert out.returncode == 2 and "scenario.name" in out.stderr
     assert not (tmp_path / "b").exists()

@@ -13,12 +13,25 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 FORBIDDEN = {
-    "sim.scenario": ["simpy", "matplotlib", "sim.model", "sim.reforms", "sim.experiment",
-                     "sim.analysis", "sim.report", "sim.cli"],
-    "sim.reforms": ["simpy", "matplotlib", "sim.model", "sim.experiment", "sim.report",
-                    "sim.cli"],
-    "sim.model": ["matplotlib", "sim.reforms", "sim.experiment", "sim.analysis", "sim.report",
-                  "sim.cli"],
+    "sim.scenario": [
+        "simpy",
+        "matplotlib",
+        "sim.model",
+        "sim.reforms",
+        "sim.experiment",
+        "sim.analysis",
+        "sim.report",
+        "sim.cli",
+    ],
+    "sim.reforms": ["simpy", "matplotlib", "sim.model", "sim.experiment", "sim.report", "sim.cli"],
+    "sim.model": [
+        "matplotlib",
+        "sim.reforms",
+        "sim.experiment",
+        "sim.analysis",
+        "sim.report",
+        "sim.cli",
+    ],
     "sim.analysis": ["matplotlib", "sim.experiment", "sim.report", "sim.cli"],
     "sim.experiment": ["matplotlib", "sim.report", "sim.cli"],
     "sim.report": ["sim.cli"],
@@ -27,22 +40,33 @@ FORBIDDEN = {
 
 @pytest.mark.parametrize("layer", list(FORBIDDEN))
 def test_layer_imports_nothing_below_it(layer):
-    code = (f"import sys, {layer}; bad = [m for m in {FORBIDDEN[layer]!r} if m in sys.modules]; "
-            "print(','.join(bad))")
+    code = (
+        f"import sys, {layer}; bad = [m for m in {FORBIDDEN[layer]!r} if m in sys.modules]; "
+        "print(','.join(bad))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "", f"{layer} pulled in {out.stdout.strip()}"
 
 
 def test_no_global_randomness():
-    pattern = re.compile(r"^\s*(import random|from random import)|np\.random\.(?!SeedSequence|"
-                         r"Generator|PCG64)\w+\(", re.M)
-    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "sim").rglob("*.py")
-                 if pattern.search(p.read_text(encoding="utf-8"))]
+    pattern = re.compile(
+        r"^\s*(import random|from random import)|np\.random\.(?!SeedSequence|"
+        r"Generator|PCG64)\w+\(",
+        re.M,
+    )
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "sim").rglob("*.py")
+        if pattern.search(p.read_text(encoding="utf-8"))
+    ]
     assert offenders == []
 
 
 def test_no_print_in_the_library():
-    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "sim").rglob("*.py")
-                 if p.name != "cli.py" and re.search(r"^\s*print\(", p.read_text(), re.M)]
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "sim").rglob("*.py")
+        if p.name != "cli.py" and re.search(r"^\s*print\(", p.read_text(), re.M)
+    ]
     assert offenders == []

@@ -12,7 +12,8 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 def test_reference_is_up_to_date():
     assert (DOCS / "scenario-reference.md").read_text(encoding="utf-8") == reference.markdown(), (
-        "run: python -m sim.scenario.reference")
+        "run: python -m sim.scenario.reference"
+    )
 
 
 def test_json_schema_is_up_to_date():

@@ -13,9 +13,13 @@ import pandas as pd
 from sim.model.workcal import OfficeClock, WorkCalendar
 
 COMPONENTS = ("queueing", "staff work", "elapsed delays", "applicant time")
-_KIND_TO_COMPONENT = {"delay": "elapsed delays", "transfer": "elapsed delays",
-                      "stall": "elapsed delays", "applicant": "applicant time",
-                      "correction": "applicant time"}
+_KIND_TO_COMPONENT = {
+    "delay": "elapsed delays",
+    "transfer": "elapsed delays",
+    "stall": "elapsed delays",
+    "applicant": "applicant time",
+    "correction": "applicant time",
+}
 
 
 def stage_breakdown(result) -> pd.DataFrame:
@@ -74,8 +78,13 @@ def utilisation_over_time(result, freq: str = "MS") -> pd.DataFrame:
         mine = t[t["department"] == dep_id]
         busy, _ = np.histogram(mine["started_h"], bins=edges_h, weights=mine["effort_h"])
         for k in range(len(open_h)):
-            rows.append({"department": dep_id, "period": periods[k],
-                         "utilisation": busy[k] / reps / open_h[k] if open_h[k] else np.nan})
+            rows.append(
+                {
+                    "department": dep_id,
+                    "period": periods[k],
+                    "utilisation": busy[k] / reps / open_h[k] if open_h[k] else np.nan,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -90,8 +99,11 @@ def bottleneck(result) -> tuple[str, float]:
 
 def typical_case(result, replication: int = 0) -> int:
     """The case of a replication whose lead time is closest to that replication's median."""
-    c = result.cases[(result.cases["replication"] == replication) & result.cases["in_window"]
-                     & result.cases["finished"]]
+    c = result.cases[
+        (result.cases["replication"] == replication)
+        & result.cases["in_window"]
+        & result.cases["finished"]
+    ]
     if c.empty:
         c = result.cases[result.cases["replication"] == replication]
     med = c["lead_wd"].median()

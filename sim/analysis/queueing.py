@@ -81,8 +81,11 @@ def offered_load(scenario: Scenario) -> list[Load]:
     demand = dict.fromkeys(scenario.departments, 0.0)
     for ct in scenario.case_types.values():
         arr = ct.arrivals
-        per_year = arr.per_year if arr.process == "poisson" else (
-            len(arr.days) * 365.0 / scenario.scenario.horizon_days)
+        per_year = (
+            arr.per_year
+            if arr.process == "poisson"
+            else (len(arr.days) * 365.0 / scenario.scenario.horizon_days)
+        )
         for iid in ct.items:
             it = scenario.items[iid]
             if it.department is None:

@@ -36,8 +36,9 @@ CASE_METRICS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def t_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> tuple[float, float,
-                                                                                 float]:
+def t_interval(
+    values: Sequence[float], confidence: float = CONFIDENCE
+) -> tuple[float, float, float]:
     """Mean and Student-t confidence interval of independent observations."""
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
@@ -50,8 +51,9 @@ def t_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> tuple
     return m, m - half, m + half
 
 
-def bootstrap_interval(values: Sequence[float], confidence: float = CONFIDENCE,
-                       resamples: int = 2000, seed: int = 0) -> tuple[float, float, float]:
+def bootstrap_interval(
+    values: Sequence[float], confidence: float = CONFIDENCE, resamples: int = 2000, seed: int = 0
+) -> tuple[float, float, float]:
     """Mean and percentile-bootstrap interval of independent observations (fixed seed)."""
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
@@ -83,20 +85,30 @@ def per_replication(traces: Sequence[Trace]) -> pd.DataFrame:
     for rep, tr in enumerate(traces):
         cases = tr.window_cases()
         done = cases[cases["finished"]]
-        groups = [(ALL, done)] + [(str(t), g) for t, g in done.groupby("case_type",
-                                                                       observed=False)]
+        groups = [(ALL, done)] + [(str(t), g) for t, g in done.groupby("case_type", observed=False)]
         for ctype, g in groups:
             for metric, (col, how, _) in CASE_METRICS.items():
                 rows.append((rep, ctype, metric, _stat(g[col].to_numpy(float), how), len(g)))
-            rows.append((rep, ctype, "unfinished_share",
-                         float(1 - len(g) / max(1, len(cases if ctype == ALL else
-                                                      cases[cases["case_type"] == ctype]))),
-                         len(g)))
+            rows.append(
+                (
+                    rep,
+                    ctype,
+                    "unfinished_share",
+                    float(
+                        1
+                        - len(g)
+                        / max(1, len(cases if ctype == ALL else cases[cases["case_type"] == ctype]))
+                    ),
+                    len(g),
+                )
+            )
         for _, d in tr.departments.iterrows():
-            rows.append((rep, f"department:{d['department']}", "utilisation",
-                         d["utilisation"], d["tasks"]))
-            rows.append((rep, f"department:{d['department']}", "mean_wait_h",
-                         d["mean_wait_h"], d["tasks"]))
+            rows.append(
+                (rep, f"department:{d['department']}", "utilisation", d["utilisation"], d["tasks"])
+            )
+            rows.append(
+                (rep, f"department:{d['department']}", "mean_wait_h", d["mean_wait_h"], d["tasks"])
+            )
     return pd.DataFrame(rows, columns=["replication", "group", "metric", "value", "n"])
 
 
@@ -108,12 +120,23 @@ def summarise(traces: Sequence[Trace], confidence: float = CONFIDENCE) -> pd.Dat
         values = g["value"].to_numpy(float)
         quantile = metric.endswith(("_median", "_p90"))
         m, lo, hi = (bootstrap_interval if quantile else t_interval)(values, confidence)
-        out.append({"group": group, "metric": metric, "mean": m, "ci_low": lo, "ci_high": hi,
-                    "replications": int(np.isfinite(values).sum()),
-                    "cases": int(g["n"].sum()),
-                    "unit": CASE_METRICS.get(metric, ("", "", _UNITS.get(metric, "")))[2]})
+        out.append(
+            {
+                "group": group,
+                "metric": metric,
+                "mean": m,
+                "ci_low": lo,
+                "ci_high": hi,
+                "replications": int(np.isfinite(values).sum()),
+                "cases": int(g["n"].sum()),
+                "unit": CASE_METRICS.get(metric, ("", "", _UNITS.get(metric, "")))[2],
+            }
+        )
     return pd.DataFrame(out)
 
 
-_UNITS = {"utilisation": "share of open staff hours", "mean_wait_h": "hours",
-          "unfinished_share": "share of cases"}
+_UNITS = {
+    "utilisation": "share of open staff hours",
+    "mean_wait_h": "hours",
+    "unfinished_share": "share of cases",
+}

@@ -27,8 +27,15 @@ from sim.experiment.runner import RunResult, map_replications, run
 from sim.reforms import apply_all
 from sim.scenario.schema import Scenario
 
-HEADLINE = ("approval_wd_mean", "clock_wd_mean", "lead_wd_mean", "lead_days_mean",
-            "trips_mean", "corrections_mean", "title_wd_mean")
+HEADLINE = (
+    "approval_wd_mean",
+    "clock_wd_mean",
+    "lead_wd_mean",
+    "lead_days_mean",
+    "trips_mean",
+    "corrections_mean",
+    "title_wd_mean",
+)
 
 
 @dataclass
@@ -40,8 +47,9 @@ class Comparison:
     table: pd.DataFrame
     precision: dict = field(default_factory=dict)
 
-    def delta(self, scenario: str, metric: str = "approval_wd_mean", group: str = ALL
-              ) -> dict[str, float]:
+    def delta(
+        self, scenario: str, metric: str = "approval_wd_mean", group: str = ALL
+    ) -> dict[str, float]:
         """One row of the comparison table as a dict."""
         t = self.table
         row = t[(t["scenario"] == scenario) & (t["metric"] == metric) & (t["group"] == group)]
@@ -53,20 +61,28 @@ class Comparison:
         """The table as a list of plain dicts (the ``--format json`` output)."""
         out = []
         for rec in self.table.to_dict(orient="records"):
-            out.append({k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                        for k, v in rec.items()})
+            out.append(
+                {
+                    k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                    for k, v in rec.items()
+                }
+            )
         return out
 
     def __repr__(self) -> str:
         t = self.table[(self.table["group"] == ALL) & self.table["metric"].isin(HEADLINE[:2])]
-        lines = [f"Comparison of {len(self.alternatives)} alternatives against "
-                 f"{self.baseline.scenario.scenario.name!r}, "
-                 f"{len(self.baseline.traces)} paired replications"]
+        lines = [
+            f"Comparison of {len(self.alternatives)} alternatives against "
+            f"{self.baseline.scenario.scenario.name!r}, "
+            f"{len(self.baseline.traces)} paired replications"
+        ]
         for _, r in t.iterrows():
-            lines.append(f"  {r['scenario']:<24} {r['metric']:<18} {r['baseline_mean']:8.2f} -> "
-                         f"{r['alternative_mean']:8.2f}  delta {r['delta']:+.2f} "
-                         f"[{r['delta_ci_low']:+.2f}, {r['delta_ci_high']:+.2f}] "
-                         f"({r['relative_delta']:+.1%})")
+            lines.append(
+                f"  {r['scenario']:<24} {r['metric']:<18} {r['baseline_mean']:8.2f} -> "
+                f"{r['alternative_mean']:8.2f}  delta {r['delta']:+.2f} "
+                f"[{r['delta_ci_low']:+.2f}, {r['delta_ci_high']:+.2f}] "
+                f"({r['relative_delta']:+.1%})"
+            )
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -85,16 +101,23 @@ def paired_table(base: RunResult, alts: Sequence[RunResult]) -> pd.DataFrame:
             bm, am = g["b"].to_numpy(float), g["a"].to_numpy(float)
             d, lo, hi = t_interval(am - bm)
             base_mean = float(bm.mean())
-            rows.append({
-                "scenario": alt.scenario.scenario.name, "group": group, "metric": metric,
-                "baseline": base.scenario.scenario.name,
-                "baseline_mean": base_mean, "alternative_mean": float(am.mean()),
-                "delta": d, "delta_ci_low": lo, "delta_ci_high": hi,
-                "relative_delta": d / base_mean if base_mean else math.nan,
-                "relative_ci_low": lo / base_mean if base_mean else math.nan,
-                "relative_ci_high": hi / base_mean if base_mean else math.nan,
-                "replications": len(g),
-            })
+            rows.append(
+                {
+                    "scenario": alt.scenario.scenario.name,
+                    "group": group,
+                    "metric": metric,
+                    "baseline": base.scenario.scenario.name,
+                    "baseline_mean": base_mean,
+                    "alternative_mean": float(am.mean()),
+                    "delta": d,
+                    "delta_ci_low": lo,
+                    "delta_ci_high": hi,
+                    "relative_delta": d / base_mean if base_mean else math.nan,
+                    "relative_ci_low": lo / base_mean if base_mean else math.nan,
+                    "relative_ci_high": hi / base_mean if base_mean else math.nan,
+                    "replications": len(g),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -104,10 +127,17 @@ def _half_width(lo: float, hi: float, mean: float) -> float:
     return (hi - lo) / 2 / abs(mean)
 
 
-def compare(baseline: Scenario, *alternatives: Scenario, replications: int | None = None,
-            seed: int | None = None, jobs: int = 1, executor: Executor | None = None,
-            precision: float | None = None, metric: str = "approval_wd_mean",
-            max_replications: int = 200) -> Comparison:
+def compare(
+    baseline: Scenario,
+    *alternatives: Scenario,
+    replications: int | None = None,
+    seed: int | None = None,
+    jobs: int = 1,
+    executor: Executor | None = None,
+    precision: float | None = None,
+    metric: str = "approval_wd_mean",
+    max_replications: int = 200,
+) -> Comparison:
     """Run the baseline and every alternative on the same seeds; return paired deltas.
 
     With ``precision``, replications are added in batches until the half-width of every
@@ -124,22 +154,31 @@ def compare(baseline: Scenario, *alternatives: Scenario, replications: int | Non
     history = []
     while True:
         for n, (sc, _) in enumerate(scenarios):
-            traces[n] += map_replications(sc, seed, range(done, target), jobs=jobs,
-                                          executor=executor)
+            traces[n] += map_replications(
+                sc, seed, range(done, target), jobs=jobs, executor=executor
+            )
         done = target
-        results = [RunResult(sc, seed, tr, acc) for (sc, acc), tr in zip(scenarios, traces,
-                                                                           strict=True)]
+        results = [
+            RunResult(sc, seed, tr, acc) for (sc, acc), tr in zip(scenarios, traces, strict=True)
+        ]
         table = paired_table(results[0], results[1:])
         if precision is None:
             return Comparison(results[0], results[1:], table)
         rows = table[(table["metric"] == metric) & (table["group"] == ALL)]
-        worst = max((_half_width(r.delta_ci_low, r.delta_ci_high, r.delta)
-                     for r in rows.itertuples()), default=math.inf)
+        worst = max(
+            (_half_width(r.delta_ci_low, r.delta_ci_high, r.delta) for r in rows.itertuples()),
+            default=math.inf,
+        )
         history.append((done, worst))
         if worst <= precision or done >= max_replications:
-            info = {"target": precision, "metric": metric, "replications": done,
-                    "relative_half_width": worst, "reached": worst <= precision,
-                    "history": history}
+            info = {
+                "target": precision,
+                "metric": metric,
+                "replications": done,
+                "relative_half_width": worst,
+                "reached": worst <= precision,
+                "history": history,
+            }
             return Comparison(results[0], results[1:], table, info)
         target = min(max_replications, _next_target(done, worst, precision))
 
@@ -152,9 +191,16 @@ def _next_target(done: int, width: float, goal: float) -> int:
     return max(done + 2, min(need, done * 4))
 
 
-def run_to_precision(scenario: Scenario, precision: float, metric: str = "lead_wd_mean",
-                     seed: int | None = None, jobs: int = 1, executor: Executor | None = None,
-                     start: int | None = None, max_replications: int = 200) -> RunResult:
+def run_to_precision(
+    scenario: Scenario,
+    precision: float,
+    metric: str = "lead_wd_mean",
+    seed: int | None = None,
+    jobs: int = 1,
+    executor: Executor | None = None,
+    start: int | None = None,
+    max_replications: int = 200,
+) -> RunResult:
     """Add replications until ``metric`` (overall) is precise enough, or the cap is reached.
 
     Precise enough: a relative half-width of the 95% CI of at most ``precision``;
@@ -168,14 +214,23 @@ def run_to_precision(scenario: Scenario, precision: float, metric: str = "lead_w
         width = _half_width(row["ci_low"], row["ci_high"], row["mean"])
         history.append((len(result.traces), width))
         if width <= precision or len(result.traces) >= max_replications:
-            result.precision = {"target": precision, "metric": metric,
-                                "replications": len(result.traces),
-                                "relative_half_width": width, "reached": width <= precision,
-                                "history": history}
+            result.precision = {
+                "target": precision,
+                "metric": metric,
+                "replications": len(result.traces),
+                "relative_half_width": width,
+                "reached": width <= precision,
+                "history": history,
+            }
             return result
         target = min(max_replications, _next_target(len(result.traces), width, precision))
-        more = map_replications(result.scenario, result.seed, range(len(result.traces), target),
-                                jobs=jobs, executor=executor)
+        more = map_replications(
+            result.scenario,
+            result.seed,
+            range(len(result.traces), target),
+            jobs=jobs,
+            executor=executor,
+        )
         result = RunResult(result.scenario, result.seed, result.traces + more, result.accounts)
 
 

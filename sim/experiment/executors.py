@@ -18,8 +18,9 @@ def dask_executor(address: str) -> Iterator[Executor]:
     try:
         from distributed import Client
     except ImportError as exc:  # pragma: no cover - depends on the optional extra
-        raise RuntimeError("a Dask scheduler needs the optional extra: "
-                           "pip install 'approvalsim[dask]'") from exc
+        raise RuntimeError(
+            "a Dask scheduler needs the optional extra: pip install 'approvalsim[dask]'"
+        ) from exc
     client = Client(address, set_as_default=False)
     try:
         yield client.get_executor()

@@ -32,8 +32,13 @@ def _replicate_args(args: tuple[Scenario, int, int]) -> Trace:
     return replicate(*args)
 
 
-def map_replications(scenario: Scenario, seed: int, replications: Iterable[int], jobs: int = 1,
-                     executor: Executor | None = None) -> list[Trace]:
+def map_replications(
+    scenario: Scenario,
+    seed: int,
+    replications: Iterable[int],
+    jobs: int = 1,
+    executor: Executor | None = None,
+) -> list[Trace]:
     """Run the given replications; in order, on ``executor`` or a pool of ``jobs`` processes."""
     tasks = [(scenario, seed, r) for r in replications]
     if executor is not None:
@@ -100,22 +105,36 @@ class RunResult:
     def headline(self) -> pd.DataFrame:
         """Mean lead time, approval time and trips per case type, with 95% CIs."""
         s = self.summary
-        keep = s["metric"].isin(["lead_wd_mean", "approval_wd_mean", "clock_wd_mean",
-                                 "lead_days_mean", "trips_mean", "corrections_mean"])
+        keep = s["metric"].isin(
+            [
+                "lead_wd_mean",
+                "approval_wd_mean",
+                "clock_wd_mean",
+                "lead_days_mean",
+                "trips_mean",
+                "corrections_mean",
+            ]
+        )
         keep &= ~s["group"].str.startswith("department:")
         return s[keep].reset_index(drop=True)
 
     def __repr__(self) -> str:
-        lines = [f"RunResult({self.scenario.scenario.name!r}, seed={self.seed}, "
-                 f"replications={len(self.traces)})"]
+        lines = [
+            f"RunResult({self.scenario.scenario.name!r}, seed={self.seed}, "
+            f"replications={len(self.traces)})"
+        ]
         for _, r in self.headline().iterrows():
-            lines.append(f"  {r['group']:<16} {r['metric']:<18} {r['mean']:9.2f}  "
-                         f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]")
+            lines.append(
+                f"  {r['group']:<16} {r['metric']:<18} {r['mean']:9.2f}  "
+                f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]"
+            )
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        title = (f"<b>{self.scenario.scenario.name}</b> — seed {self.seed}, "
-                 f"{len(self.traces)} replications, 95% confidence intervals")
+        title = (
+            f"<b>{self.scenario.scenario.name}</b> — seed {self.seed}, "
+            f"{len(self.traces)} replications, 95% confidence intervals"
+        )
         return title + self.headline().to_html(index=False, float_format="%.2f")
 
 
@@ -125,9 +144,13 @@ def truncate(traces: list[Trace], warmup_h: float, method: str) -> list[Trace]:
     for tr in traces:
         cases = tr.cases.copy()
         cases["in_window"] = (cases["arrival_h"] >= warmup_h) & (
-            cases["arrival_h"] < tr.meta["horizon_h"])
-        out.append(replace(tr, cases=cases, meta={**tr.meta, "warmup_h": warmup_h,
-                                                   "warmup_method": method}))
+            cases["arrival_h"] < tr.meta["horizon_h"]
+        )
+        out.append(
+            replace(
+                tr, cases=cases, meta={**tr.meta, "warmup_h": warmup_h, "warmup_method": method}
+            )
+        )
     return out
 
 
@@ -147,9 +170,14 @@ def detect_warmup(traces: list[Trace], column: str = "lead_wd") -> float:
     return cut
 
 
-def run(scenario: Scenario, replications: int | None = None, seed: int | None = None,
-        jobs: int = 1, executor: Executor | None = None,
-        warmup: str | None = None) -> RunResult:
+def run(
+    scenario: Scenario,
+    replications: int | None = None,
+    seed: int | None = None,
+    jobs: int = 1,
+    executor: Executor | None = None,
+    warmup: str | None = None,
+) -> RunResult:
     """Apply the scenario's levers and run its replications.
 
     ``replications`` and ``seed`` default to the scenario's ``[experiment]`` table. ``jobs`` > 1
@@ -172,5 +200,4 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
         info = {"method": "mser5", "warmup_days": cut / 24}
     elif warmup not in (None, "scenario"):
         raise ValueError(f"warmup must be 'scenario' or 'mser5' (got {warmup!r})")
-    return RunResult(scenario=reformed, seed=seed, traces=traces, accounts=accounts,
-                     warmup=info)
+    return RunResult(scenario=reformed, seed=seed, traces=traces, accounts=accounts, warmup=info)

@@ -58,8 +58,10 @@ def write_json(path: Path, data: Any, allow_nan: bool = False) -> None:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=allow_nan,
-                              default=str) + "\n", encoding="utf-8")
+    tmp.write_text(
+        json.dumps(data, indent=2, ensure_ascii=False, allow_nan=allow_nan, default=str) + "\n",
+        encoding="utf-8",
+    )
     os.replace(tmp, path)
 
 
@@ -71,12 +73,25 @@ def summary_dict(result: RunResult) -> dict[str, Any]:
     """The key figures of a run, as plain JSON-ready data."""
     rows = []
     for _, r in result.summary.iterrows():
-        rows.append({"group": r["group"], "metric": r["metric"], "mean": _finite(r["mean"]),
-                     "ci_low": _finite(r["ci_low"]), "ci_high": _finite(r["ci_high"]),
-                     "replications": int(r["replications"]), "cases": int(r["cases"]),
-                     "unit": r["unit"]})
-    return {"scenario": result.scenario.scenario.name, "seed": result.seed,
-            "replications": len(result.traces), "confidence": 0.95, "metrics": rows}
+        rows.append(
+            {
+                "group": r["group"],
+                "metric": r["metric"],
+                "mean": _finite(r["mean"]),
+                "ci_low": _finite(r["ci_low"]),
+                "ci_high": _finite(r["ci_high"]),
+                "replications": int(r["replications"]),
+                "cases": int(r["cases"]),
+                "unit": r["unit"],
+            }
+        )
+    return {
+        "scenario": result.scenario.scenario.name,
+        "seed": result.seed,
+        "replications": len(result.traces),
+        "confidence": 0.95,
+        "metrics": rows,
+    }
 
 
 def provenance(result: RunResult) -> dict[str, Any]:
@@ -91,13 +106,14 @@ def provenance(result: RunResult) -> dict[str, Any]:
         "version": sim.__version__,
         "python": platform.python_version(),
         "reforms_applied": list(result.scenario.applied),
-        "reform_accounts": [{"lever": a.lever, "changes": list(a.changes)}
-                            for a in result.accounts],
+        "reform_accounts": [
+            {"lever": a.lever, "changes": list(a.changes)} for a in result.accounts
+        ],
         "assumed_calendar_years": result.assumed_calendar_years,
         "warmup": result.warmup,
         "precision": result.precision,
         "calendar_note": "years listed here have public holidays computed by rule and no "
-                         "make-up working days (no official notice was available)",
+        "make-up working days (no official notice was available)",
         "written": dt.datetime.now().isoformat(timespec="seconds"),
     }
 
@@ -109,6 +125,5 @@ def write_tables(result: RunResult, folder: Path) -> None:
     result.departments.to_csv(folder / "departments.csv", index=False)
     result.summary.to_csv(folder / "summary.csv", index=False)
     write_json(folder / "summary.json", summary_dict(result))
-    write_json(folder / "scenario.json",
-               result.scenario.model_dump(mode="json", by_alias=True))
+    write_json(folder / "scenario.json", result.scenario.model_dump(mode="json", by_alias=True))
     write_json(folder / "provenance.json", provenance(result))

@@ -120,8 +120,9 @@ class Sweep:
             data = deep_merge(self.base_data, {})
             for path, value in overrides.items():
                 set_path(data, path, value)
-            sc = from_dict(data, source=f"{self.path.name} point {dict(overrides)}",
-                           checks=(check_reforms,))
+            sc = from_dict(
+                data, source=f"{self.path.name} point {dict(overrides)}", checks=(check_reforms,)
+            )
             self._scenarios[key] = apply_all(sc)[0]
         return self._scenarios[key]
 
@@ -159,8 +160,9 @@ def load_sweep(path: str | Path) -> Sweep:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ScenarioError([Problem(str(path), "", f"cannot read the sweep file: {exc}")]
-                            ) from None
+        raise ScenarioError(
+            [Problem(str(path), "", f"cannot read the sweep file: {exc}")]
+        ) from None
     try:
         spec = SweepFile.model_validate(raw)
     except ValidationError as exc:
@@ -182,8 +184,7 @@ def load_sweep(path: str | Path) -> Sweep:
         try:
             sweep.scenario(over)
         except ScenarioError as exc:
-            problems += [Problem(str(path), f"{label}: {p.path}", p.message)
-                         for p in exc.problems]
+            problems += [Problem(str(path), f"{label}: {p.path}", p.message) for p in exc.problems]
     if problems:
         raise ScenarioError(problems)
     return sweep
@@ -195,15 +196,22 @@ def _short(v: Any) -> str:
 
 # --------------------------------------------------------------------------- running
 
+
 def _task(args: tuple) -> list[dict]:
     scenario, seed, rep = args
     trace = replicate(scenario, seed, rep)
     return per_replication([trace]).assign(replication=rep).to_dict(orient="records")
 
 
-def run_points(sweep: Sweep, points: list[tuple[str, dict[str, Any]]], out: Path,
-               jobs: int = 1, executor: Executor | None = None, limit: int | None = None,
-               progress: Callable[[int, int, float], None] | None = None) -> pd.DataFrame:
+def run_points(
+    sweep: Sweep,
+    points: list[tuple[str, dict[str, Any]]],
+    out: Path,
+    jobs: int = 1,
+    executor: Executor | None = None,
+    limit: int | None = None,
+    progress: Callable[[int, int, float], None] | None = None,
+) -> pd.DataFrame:
     """Run every (point, replication) not yet written under ``out``; return all results.
 
     ``limit`` stops after that many new tasks (used to test resumption). The returned table has
@@ -215,8 +223,9 @@ def run_points(sweep: Sweep, points: list[tuple[str, dict[str, Any]]], out: Path
         pid = point_id(over)
         folder = out / "points" / pid
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "point.json").write_text(json.dumps(over, sort_keys=True, default=str),
-                                           encoding="utf-8")
+        (folder / "point.json").write_text(
+            json.dumps(over, sort_keys=True, default=str), encoding="utf-8"
+        )
         for r in range(sweep.info.replications):
             if not (folder / f"rep-{r}.json").exists():
                 todo.append((pid, over, r))
@@ -229,18 +238,22 @@ def run_points(sweep: Sweep, points: list[tuple[str, dict[str, Any]]], out: Path
         try:
             if ex is None:
                 for pid, over, r in todo:
-                    write_json(out / "points" / pid / f"rep-{r}.json",
-                               _task((sweep.scenario(over), sweep.seed, r)), allow_nan=True)
+                    write_json(
+                        out / "points" / pid / f"rep-{r}.json",
+                        _task((sweep.scenario(over), sweep.seed, r)),
+                        allow_nan=True,
+                    )
                     done += 1
                     if progress:
                         progress(done, total, time.monotonic() - start)
             else:
-                futures = {ex.submit(_task, (sweep.scenario(over), sweep.seed, r)): (pid, r)
-                           for pid, over, r in todo}
+                futures = {
+                    ex.submit(_task, (sweep.scenario(over), sweep.seed, r)): (pid, r)
+                    for pid, over, r in todo
+                }
                 for fut in as_completed(futures):
                     pid, r = futures[fut]
-                    write_json(out / "points" / pid / f"rep-{r}.json", fut.result(),
-                               allow_nan=True)
+                    write_json(out / "points" / pid / f"rep-{r}.json", fut.result(), allow_nan=True)
                     done += 1
                     if progress:
                         progress(done, total, time.monotonic() - start)
@@ -262,11 +275,15 @@ def collect(sweep: Sweep, points: list[tuple[str, dict[str, Any]]], out: Path) -
         for r in range(sweep.info.replications):
             f = out / "points" / pid / f"rep-{r}.json"
             if f.exists():
-                frames.append(pd.DataFrame(json.loads(f.read_text(encoding="utf-8")))
-                              .assign(point=pid, label=label))
+                frames.append(
+                    pd.DataFrame(json.loads(f.read_text(encoding="utf-8"))).assign(
+                        point=pid, label=label
+                    )
+                )
     if not frames:
-        return pd.DataFrame(columns=["point", "label", "replication", "group", "metric",
-                                     "value", "n"])
+        return pd.DataFrame(
+            columns=["point", "label", "replication", "group", "metric", "value", "n"]
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -276,8 +293,17 @@ def summarise_points(results: pd.DataFrame, group: str = ALL) -> pd.DataFrame:
     sel = results[results["group"] == group]
     for (pid, label, metric), g in sel.groupby(["point", "label", "metric"], sort=False):
         m, lo, hi = t_interval(g.sort_values("replication")["value"].to_numpy(float))
-        rows.append({"point": pid, "label": label, "metric": metric, "mean": m, "ci_low": lo,
-                     "ci_high": hi, "replications": len(g)})
+        rows.append(
+            {
+                "point": pid,
+                "label": label,
+                "metric": metric,
+                "mean": m,
+                "ci_low": lo,
+                "ci_high": hi,
+                "replications": len(g),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -293,15 +319,19 @@ def text_progress(stream=sys.stderr) -> Callable[[int, int, float], None]:
         filled = int(width * done / total) if total else width
         eta = elapsed / done * (total - done) if done else math.nan
         eta_text = f"{eta:5.0f} s" if math.isfinite(eta) else "   ?"
-        stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
-                     f"elapsed {elapsed:5.0f} s, ETA {eta_text}")
+        stream.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
+            f"elapsed {elapsed:5.0f} s, ETA {eta_text}"
+        )
         if done == total:
             stream.write("\n")
         stream.flush()
+
     return show
 
 
 # --------------------------------------------------------------------------- sensitivity
+
 
 def _value(path: str, x: float, base: Any) -> Any:
     return int(round(x)) if isinstance(base, int) and not isinstance(base, bool) else float(x)
@@ -333,16 +363,18 @@ def tornado(sweep: Sweep, results: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for path in sweep.sensitivity.parameters:
         lo, hi = means.get(f"{path}=low", math.nan), means.get(f"{path}=high", math.nan)
-        rows.append({"parameter": path, "low": lo, "high": hi, "base": base,
-                     "swing": abs(hi - lo)})
+        rows.append({"parameter": path, "low": lo, "high": hi, "base": base, "swing": abs(hi - lo)})
     return pd.DataFrame(rows).sort_values("swing", ascending=False, ignore_index=True)
 
 
 def sobol_problem(sweep: Sweep) -> dict[str, Any]:
     """The SALib problem definition of the sweep's sensitivity parameters."""
     params = sweep.sensitivity.parameters
-    return {"num_vars": len(params), "names": list(params),
-            "bounds": [list(b) for b in params.values()]}
+    return {
+        "num_vars": len(params),
+        "names": list(params),
+        "bounds": [list(b) for b in params.values()],
+    }
 
 
 def sobol_points(sweep: Sweep) -> tuple[np.ndarray, list[tuple[str, dict[str, Any]]]]:
@@ -350,18 +382,22 @@ def sobol_points(sweep: Sweep) -> tuple[np.ndarray, list[tuple[str, dict[str, An
     from SALib.sample import sobol as sobol_sample
 
     problem = sobol_problem(sweep)
-    x = sobol_sample.sample(problem, sweep.sensitivity.samples, calc_second_order=False,
-                            seed=sweep.seed % (2**32))
+    x = sobol_sample.sample(
+        problem, sweep.sensitivity.samples, calc_second_order=False, seed=sweep.seed % (2**32)
+    )
     pts = []
     for n, row in enumerate(x):
-        over = {p: _value(p, v, _base_value(sweep, p)) for p, v in zip(problem["names"], row,
-                                                                       strict=True)}
+        over = {
+            p: _value(p, v, _base_value(sweep, p))
+            for p, v in zip(problem["names"], row, strict=True)
+        }
         pts.append((f"sobol {n}", over))
     return x, pts
 
 
-def sobol_indices(sweep: Sweep, pts: list[tuple[str, dict[str, Any]]],
-                  results: pd.DataFrame) -> pd.DataFrame:
+def sobol_indices(
+    sweep: Sweep, pts: list[tuple[str, dict[str, Any]]], results: pd.DataFrame
+) -> pd.DataFrame:
     """First-order and total Sobol indices of the metric's mean (SALib), with 95% CIs."""
     from SALib.analyze import sobol as sobol_analyze
 
@@ -369,10 +405,16 @@ def sobol_indices(sweep: Sweep, pts: list[tuple[str, dict[str, Any]]],
     means = means[means["metric"] == sweep.info.metric].set_index("point")["mean"]
     y = np.array([means.get(point_id(over), math.nan) for _, over in pts])
     problem = sobol_problem(sweep)
-    res = sobol_analyze.analyze(problem, y, calc_second_order=False,
-                                seed=sweep.seed % (2**32))
-    return pd.DataFrame({"parameter": problem["names"], "S1": res["S1"],
-                         "S1_conf": res["S1_conf"], "ST": res["ST"], "ST_conf": res["ST_conf"]})
+    res = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=sweep.seed % (2**32))
+    return pd.DataFrame(
+        {
+            "parameter": problem["names"],
+            "S1": res["S1"],
+            "S1_conf": res["S1_conf"],
+            "ST": res["ST"],
+            "ST_conf": res["ST_conf"],
+        }
+    )
 
 
 def design(sweep: Sweep, kind: str) -> list[tuple[str, dict[str, Any]]]:
@@ -380,8 +422,15 @@ def design(sweep: Sweep, kind: str) -> list[tuple[str, dict[str, Any]]]:
     if kind == "points":
         return sweep.points
     if sweep.sensitivity is None:
-        raise ScenarioError([Problem(str(sweep.path), "sensitivity", "this analysis needs a "
-                                     "[sensitivity] table with parameters and ranges")])
+        raise ScenarioError(
+            [
+                Problem(
+                    str(sweep.path),
+                    "sensitivity",
+                    "this analysis needs a [sensitivity] table with parameters and ranges",
+                )
+            ]
+        )
     return oat_points(sweep) if kind == "oat" else sobol_points(sweep)[1]
 
 

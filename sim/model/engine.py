@@ -63,8 +63,9 @@ class Wake(Event):
 
     __slots__ = ()
 
-    def __init__(self, env: simpy.Environment, delay: float, value: Any,
-                 callback: Callable[[Event], None]):
+    def __init__(
+        self, env: simpy.Environment, delay: float, value: Any, callback: Callable[[Event], None]
+    ):
         self.env = env
         self.callbacks = [callback]
         self._value = value
@@ -151,8 +152,7 @@ def _case_graph(sc: Scenario, items: tuple[str, ...]) -> tuple[list[set[str]], l
 class Department:
     """A staffed resource with office hours and a priority queue (see module docstring)."""
 
-    __slots__ = ("model", "id", "code", "spec", "clock", "free", "queue", "_seq", "_env",
-                 "_record")
+    __slots__ = ("model", "id", "code", "spec", "clock", "free", "queue", "_seq", "_env", "_record")
 
     def __init__(self, model: Model, dep_id: str, code: int, spec: Any, clock: OfficeClock):
         self.model = model
@@ -185,8 +185,19 @@ class Department:
         else:
             started = clock.next_open(now)
             end = clock.finish(started, effort)
-        self._record((case.id, case.plan.items[item].code, step, self.code, queued, started, end,
-                      case.attempt[item], effort))
+        self._record(
+            (
+                case.id,
+                case.plan.items[item].code,
+                step,
+                self.code,
+                queued,
+                started,
+                end,
+                case.attempt[item],
+                effort,
+            )
+        )
         Wake(self._env, end - now, task, self._done)
 
     def _done(self, ev: Event) -> None:
@@ -201,13 +212,37 @@ class Department:
 class Case:
     """One project (or citizen's request) walking its items' precedence graph."""
 
-    __slots__ = ("model", "id", "plan", "type_code", "k", "arrival", "size", "state",
-                 "attempt", "corrections_of", "reworks_of", "n_left", "trips", "corrections",
-                 "reworks", "zone_days", "gov_active", "idle_since", "applicant_wd", "stages",
-                 "finished", "assessed", "stalls", "problems", "milestones")
+    __slots__ = (
+        "model",
+        "id",
+        "plan",
+        "type_code",
+        "k",
+        "arrival",
+        "size",
+        "state",
+        "attempt",
+        "corrections_of",
+        "reworks_of",
+        "n_left",
+        "trips",
+        "corrections",
+        "reworks",
+        "zone_days",
+        "gov_active",
+        "idle_since",
+        "applicant_wd",
+        "stages",
+        "finished",
+        "assessed",
+        "stalls",
+        "problems",
+        "milestones",
+    )
 
-    def __init__(self, model: Model, case_id: int, plan: CasePlan, k: int, arrival: float,
-                 size: float):
+    def __init__(
+        self, model: Model, case_id: int, plan: CasePlan, k: int, arrival: float, size: float
+    ):
         n = len(plan.items)
         self.model = model
         self.id = case_id
@@ -230,8 +265,10 @@ class Case:
         self.applicant_wd = 0.0
         self.stages = _NAN8[:]
         self.finished = np.nan
-        self.assessed = plan.assessed_share > 0 and model.uniform(
-            ("assessed", plan.type_id), self) < plan.assessed_share
+        self.assessed = (
+            plan.assessed_share > 0
+            and model.uniform(("assessed", plan.type_id), self) < plan.assessed_share
+        )
         self.stalls: list[float] | None = None
         self.problems = 0
         self.milestones: list[float] | None = None
@@ -252,8 +289,10 @@ class Case:
         model = self.model
         now = model.env._now
         it = self.plan.items[i]
-        if it.probability < 1.0 and model.uniform(
-                ("needed", self.plan.type_id, it.id), self) >= it.probability:
+        if (
+            it.probability < 1.0
+            and model.uniform(("needed", self.plan.type_id, it.id), self) >= it.probability
+        ):
             self.state[i] = 1
             self._mark_done(i, now)
             return
@@ -324,19 +363,28 @@ class Case:
         step = (it.assessed_steps if alt else it.steps)[s]
         attempt = self.attempt[i]
         per_step = self.model._step_cache[self.type_code][i][s] if not alt else None
-        values = per_step[attempt] if per_step is not None and attempt < len(per_step) else (
-            self.model.variates(self, i, s, attempt, alt))
+        values = (
+            per_step[attempt]
+            if per_step is not None and attempt < len(per_step)
+            else (self.model.variates(self, i, s, attempt, alt))
+        )
         if step.effort is not None:
             step.department.review(self, i, s, values[self.k] * self.size)
         else:
-            self.model.after_delay(values[self.k], step.unit, self.finish_step, i, s, self,
-                                   KIND_DELAY if it.government else KIND_APPLICANT)
+            self.model.after_delay(
+                values[self.k],
+                step.unit,
+                self.finish_step,
+                i,
+                s,
+                self,
+                KIND_DELAY if it.government else KIND_APPLICANT,
+            )
 
     def finish_step(self, i: int, s: int) -> None:
         """Step ``s`` of item ``i`` is done: run the next one, or decide the review's outcome."""
         it = self.plan.items[i]
-        steps = it.assessed_steps if self.assessed and it.assessed_steps is not None else (
-            it.steps)
+        steps = it.assessed_steps if self.assessed and it.assessed_steps is not None else (it.steps)
         if s + 1 < len(steps):
             self.run_step(i, s + 1)
         elif it.plain_exit:
@@ -352,8 +400,11 @@ class Case:
             if self.corrections_of is None:
                 self.corrections_of = [0] * len(self.state)
             rounds = self.corrections_of[i]
-            if rounds < corr.max_rounds and self.model.uniform(
-                    ("correction", self.plan.type_id, it.id, rounds), self) < corr.probability:
+            if (
+                rounds < corr.max_rounds
+                and self.model.uniform(("correction", self.plan.type_id, it.id, rounds), self)
+                < corr.probability
+            ):
                 self.return_for_correction(i)
                 return
         self.complete_item(i)
@@ -364,10 +415,18 @@ class Case:
         rounds = self.corrections_of[i]
         self.corrections_of[i] = rounds + 1
         self.corrections += 1
-        value = self.model.draw(("turnaround", self.plan.type_id, it.id, rounds),
-                                it.correction.turnaround, self)
-        self.model.after_delay(value, it.correction.turnaround.unit or "working_days",
-                               self.resubmit, i, 0, self, KIND_CORRECTION)
+        value = self.model.draw(
+            ("turnaround", self.plan.type_id, it.id, rounds), it.correction.turnaround, self
+        )
+        self.model.after_delay(
+            value,
+            it.correction.turnaround.unit or "working_days",
+            self.resubmit,
+            i,
+            0,
+            self,
+            KIND_CORRECTION,
+        )
 
     def resubmit(self, i: int, _: int) -> None:
         """The corrected file is handed in again (a trip) and joins the back of the queue."""
@@ -385,13 +444,17 @@ class Case:
             if self.reworks_of is None:
                 self.reworks_of = [0] * len(self.state)
             rounds = self.reworks_of[i]
-            if rounds < rw.max_rounds and self.model.uniform(
-                    ("rework", self.plan.type_id, it.id, rounds), self) < rw.probability:
+            if (
+                rounds < rw.max_rounds
+                and self.model.uniform(("rework", self.plan.type_id, it.id, rounds), self)
+                < rw.probability
+            ):
                 self.send_back_for_rework(i)
                 return
         if it.transfer_days > 0:
-            self.model.after_delay(it.transfer_days, "working_days", self._item_done, i, 0, self,
-                                   KIND_TRANSFER)
+            self.model.after_delay(
+                it.transfer_days, "working_days", self._item_done, i, 0, self, KIND_TRANSFER
+            )
         else:
             self._item_done(i, 0)
 
@@ -511,9 +574,13 @@ class Model:
 
         def compile_steps(steps: tuple) -> tuple[StepPlan, ...]:
             return tuple(
-                StepPlan(s.name, s.effort, s.delay,
-                         (s.delay.unit or "working_days") if s.delay is not None else "hours",
-                         self.departments[s.department] if s.department else dep)
+                StepPlan(
+                    s.name,
+                    s.effort,
+                    s.delay,
+                    (s.delay.unit or "working_days") if s.delay is not None else "hours",
+                    self.departments[s.department] if s.department else dep,
+                )
                 for s in steps
             )
 
@@ -525,18 +592,25 @@ class Model:
         if it.correction is not None and it.correction.from_step is not None:
             restart = [s.name for s in it.steps].index(it.correction.from_step)
         return ItemPlan(
-            id=iid, code=code, stage=it.stage, department=dep, steps=steps,
-            government=government, in_person=government and not online and it.needs_trip,
+            id=iid,
+            code=code,
+            stage=it.stage,
+            department=dep,
+            steps=steps,
+            government=government,
+            in_person=government and not online and it.needs_trip,
             transfer_days=0.0 if (dep is None or online or in_zone) else dep.spec.transfer_days,
-            correction=it.correction, restart_step=restart, rework=it.rework,
+            correction=it.correction,
+            restart_step=restart,
+            rework=it.rework,
             in_zone=in_zone,
-            plain_exit=it.correction is None and it.rework is None and (
-                dep is None or online or in_zone or dep.spec.transfer_days == 0),
+            plain_exit=it.correction is None
+            and it.rework is None
+            and (dep is None or online or in_zone or dep.spec.transfer_days == 0),
             probability=it.probability,
             background=it.background,
             milestone=self.milestone_names.index(name_of[iid]) if iid in name_of else -1,
-            assessed_steps=None if it.assessed_steps is None else compile_steps(
-                it.assessed_steps),
+            assessed_steps=None if it.assessed_steps is None else compile_steps(it.assessed_steps),
         )
 
     def _compile_case(self, code: int, type_id: str) -> CasePlan:
@@ -557,9 +631,14 @@ class Model:
             order = [t] + sorted(between - {t})
             rework_set.append(tuple(order))
         return CasePlan(
-            type_id=type_id, code=code, items=tuple(self._items[i] for i in ids),
-            preds=preds, succs=succs, roots=tuple(n for n, p in enumerate(preds) if not p),
-            rework_set=tuple(rework_set), priority=ct.priority,
+            type_id=type_id,
+            code=code,
+            items=tuple(self._items[i] for i in ids),
+            preds=preds,
+            succs=succs,
+            roots=tuple(n for n, p in enumerate(preds) if not p),
+            rework_set=tuple(rework_set),
+            priority=ct.priority,
             assessed_share=ct.assessed_share,
             n_foreground=sum(not self._items[i].background for i in ids),
         )
@@ -581,8 +660,7 @@ class Model:
 
     # -- draws and delays -----------------------------------------------------------------------
 
-    def variates(self, case: Case, i: int, s: int, attempt: int, alt: bool = False
-                 ) -> list[float]:
+    def variates(self, case: Case, i: int, s: int, attempt: int, alt: bool = False) -> list[float]:
         """Variates of step ``s`` of the case's item ``i`` at ``attempt``, one per case.
 
         Batch-drawn from the stream named for them, cached as a list for fast indexing.
@@ -606,7 +684,8 @@ class Model:
         arr = self._variates.get(key)
         if arr is None:
             arr = self._variates[key] = dist.ppf(
-                self.streams.uniforms(key, self.counts[case.type_code])).tolist()
+                self.streams.uniforms(key, self.counts[case.type_code])
+            ).tolist()
         return arr[case.k]
 
     def uniform(self, key: tuple, case: Case) -> float:
@@ -614,11 +693,20 @@ class Model:
         arr = self._variates.get(key)
         if arr is None:
             arr = self._variates[key] = self.streams.uniforms(
-                key, self.counts[case.type_code]).tolist()
+                key, self.counts[case.type_code]
+            ).tolist()
         return arr[case.k]
 
-    def after_delay(self, value: float, unit: str, then: Callable[[int, int], None],
-                    i: int, s: int, case: Case, kind: int) -> None:
+    def after_delay(
+        self,
+        value: float,
+        unit: str,
+        then: Callable[[int, int], None],
+        i: int,
+        s: int,
+        case: Case,
+        kind: int,
+    ) -> None:
         """Call ``then(i, s)`` once an elapsed delay of ``value`` ``unit`` has passed.
 
         The spell is recorded in the activity table as ``kind`` (see ``ACTIVITY_KINDS``).
@@ -641,8 +729,9 @@ class Model:
         types = np.concatenate([np.full(len(a), n) for n, a in enumerate(self.arrivals)])
         ks = np.concatenate([np.arange(len(a)) for a in self.arrivals])
         order = np.argsort(times, kind="stable")
-        self._queue = list(zip(times[order].tolist(), types[order].tolist(), ks[order].tolist(),
-                               strict=True))
+        self._queue = list(
+            zip(times[order].tolist(), types[order].tolist(), ks[order].tolist(), strict=True)
+        )
         self._sizes_by_type = [self._sizes(n).tolist() for n in range(len(self.plans))]
         self._next = 0
         if self._queue:

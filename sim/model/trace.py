@@ -55,11 +55,31 @@ class TraceRecorder:
     numpy then reads without copying.
     """
 
-    TASK_COLS = ("case", "item", "step", "department", "queued_h", "started_h", "finished_h",
-                 "attempt", "effort_h")
-    CASE_COLS = ("case", "type_code", "k", "arrival_h", "finish_h", "trips", "corrections",
-                 "reworks", "problems", "applicant_wd", *(f"s{n}_start" for n in range(1, 5)),
-                 *(f"s{n}_end" for n in range(1, 5)))
+    TASK_COLS = (
+        "case",
+        "item",
+        "step",
+        "department",
+        "queued_h",
+        "started_h",
+        "finished_h",
+        "attempt",
+        "effort_h",
+    )
+    CASE_COLS = (
+        "case",
+        "type_code",
+        "k",
+        "arrival_h",
+        "finish_h",
+        "trips",
+        "corrections",
+        "reworks",
+        "problems",
+        "applicant_wd",
+        *(f"s{n}_start" for n in range(1, 5)),
+        *(f"s{n}_end" for n in range(1, 5)),
+    )
 
     def __init__(self, n_cases: int = 0) -> None:
         self.tasks = array("d")  # departments extend it directly, one row per task
@@ -77,10 +97,21 @@ class TraceRecorder:
         self.open[case.id] = None
         if case.milestones is not None:
             self.milestones[case.id] = case.milestones
-        self.cases.extend((case.id, case.type_code, case.k, case.arrival, case.finished,
-                           case.trips, case.corrections, case.reworks, case.problems,
-                           case.applicant_wd,
-                           *case.stages))
+        self.cases.extend(
+            (
+                case.id,
+                case.type_code,
+                case.k,
+                case.arrival,
+                case.finished,
+                case.trips,
+                case.corrections,
+                case.reworks,
+                case.problems,
+                case.applicant_wd,
+                *case.stages,
+            )
+        )
 
     @staticmethod
     def _columns(buffer: array, names: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -112,24 +143,32 @@ class TraceRecorder:
             "unfinished_cases": int((~cases["finished"]).sum()),
             "reforms": list(sc.applied),
         }
-        return Trace(cases=cases, tasks=tasks, departments=departments, meta=meta,
-                     activities=self._activities(model))
+        return Trace(
+            cases=cases,
+            tasks=tasks,
+            departments=departments,
+            meta=meta,
+            activities=self._activities(model),
+        )
 
     def _activities(self, model: Model) -> pd.DataFrame:
         from sim.model.engine import ACTIVITY_KINDS
 
-        raw = self._columns(self.activities, ("case", "item", "step", "kind", "start_h",
-                                              "end_h"))
-        return pd.DataFrame({
-            "case": raw["case"].astype(np.int64),
-            "item": pd.Categorical.from_codes(raw["item"].astype(np.int64),
-                                              categories=list(model.item_ids)),
-            "step": raw["step"].astype(np.int64),
-            "kind": pd.Categorical.from_codes(raw["kind"].astype(np.int64),
-                                              categories=list(ACTIVITY_KINDS)),
-            "start_h": raw["start_h"],
-            "end_h": raw["end_h"],
-        })
+        raw = self._columns(self.activities, ("case", "item", "step", "kind", "start_h", "end_h"))
+        return pd.DataFrame(
+            {
+                "case": raw["case"].astype(np.int64),
+                "item": pd.Categorical.from_codes(
+                    raw["item"].astype(np.int64), categories=list(model.item_ids)
+                ),
+                "step": raw["step"].astype(np.int64),
+                "kind": pd.Categorical.from_codes(
+                    raw["kind"].astype(np.int64), categories=list(ACTIVITY_KINDS)
+                ),
+                "start_h": raw["start_h"],
+                "end_h": raw["end_h"],
+            }
+        )
 
     def _cases(self, model: Model) -> pd.DataFrame:
         raw = self._columns(self.cases, self.CASE_COLS)
@@ -138,32 +177,37 @@ class TraceRecorder:
         cal = model.calendar
         arrival, finish = raw["arrival_h"], raw["finish_h"]
         lead_wd = cal.wd_array(finish) - cal.wd_array(arrival)
-        out = pd.DataFrame({
-            "case": raw["case"].astype(np.int64),
-            "case_type": pd.Categorical.from_codes(raw["type_code"].astype(np.int64),
-                                                   categories=list(model.type_ids)),
-            "k": raw["k"].astype(np.int64),
-            "arrival_h": arrival,
-            "finish_h": finish,
-            "arrival": _dates(model, arrival),
-            "finished": np.isfinite(finish),
-            "lead_wd": lead_wd,
-            "lead_days": (finish - arrival) / HOURS_PER_DAY,
-            "approval_wd": lead_wd - raw["applicant_wd"],
-            "trips": raw["trips"].astype(np.int64),
-            "corrections": raw["corrections"].astype(np.int64),
-            "reworks": raw["reworks"].astype(np.int64),
-            "problems": raw["problems"].astype(np.int64),
-        })
+        out = pd.DataFrame(
+            {
+                "case": raw["case"].astype(np.int64),
+                "case_type": pd.Categorical.from_codes(
+                    raw["type_code"].astype(np.int64), categories=list(model.type_ids)
+                ),
+                "k": raw["k"].astype(np.int64),
+                "arrival_h": arrival,
+                "finish_h": finish,
+                "arrival": _dates(model, arrival),
+                "finished": np.isfinite(finish),
+                "lead_wd": lead_wd,
+                "lead_days": (finish - arrival) / HOURS_PER_DAY,
+                "approval_wd": lead_wd - raw["applicant_wd"],
+                "trips": raw["trips"].astype(np.int64),
+                "corrections": raw["corrections"].astype(np.int64),
+                "reworks": raw["reworks"].astype(np.int64),
+                "problems": raw["problems"].astype(np.int64),
+            }
+        )
         for n in range(1, 5):
             out[f"stage{n}_wd"] = cal.wd_array(raw[f"s{n}_end"]) - cal.wd_array(raw[f"s{n}_start"])
         names = model.milestone_names
         for n, name in enumerate(names):
-            out[f"{name}_h"] = [self.milestones.get(int(c), [np.nan] * len(names))[n]
-                                for c in out["case"]]
+            out[f"{name}_h"] = [
+                self.milestones.get(int(c), [np.nan] * len(names))[n] for c in out["case"]
+            ]
         if "completion" in names and "title" in names:
-            out["title_wd"] = (cal.wd_array(out["title_h"].to_numpy(float))
-                               - cal.wd_array(out["completion_h"].to_numpy(float)))
+            out["title_wd"] = cal.wd_array(out["title_h"].to_numpy(float)) - cal.wd_array(
+                out["completion_h"].to_numpy(float)
+            )
         else:
             out["title_wd"] = out["stage4_wd"]
         out["in_window"] = (arrival >= model.warmup_h) & (arrival < model.horizon_h)
@@ -181,8 +225,12 @@ class TraceRecorder:
         from sim.model.engine import ACTIVITY_KINDS
 
         sc = model.scenario
-        on_clock = np.array([sc.items[i].kind in ("approval", "assessment", "public_service")
-                             for i in model.item_ids])
+        on_clock = np.array(
+            [
+                sc.items[i].kind in ("approval", "assessment", "public_service")
+                for i in model.item_ids
+            ]
+        )
         t = self._columns(self.tasks, self.TASK_COLS)
         keep = on_clock[t["item"].astype(np.int64)] if len(t["item"]) else np.zeros(0, bool)
         spans = [(t["case"][keep], t["queued_h"][keep], t["finished_h"][keep])]
@@ -191,10 +239,13 @@ class TraceRecorder:
             items = a["item"].astype(np.int64)
             steps = a["step"].astype(np.int64)
             kinds = np.asarray(ACTIVITY_KINDS)[a["kind"].astype(np.int64)]
-            counts = np.array([
-                k == "transfer" or (k == "delay" and _step_on_clock(sc, model.item_ids[i], s))
-                for i, s, k in zip(items.tolist(), steps.tolist(), kinds.tolist(), strict=True)
-            ], dtype=bool)
+            counts = np.array(
+                [
+                    k == "transfer" or (k == "delay" and _step_on_clock(sc, model.item_ids[i], s))
+                    for i, s, k in zip(items.tolist(), steps.tolist(), kinds.tolist(), strict=True)
+                ],
+                dtype=bool,
+            )
             sel = counts & on_clock[items]
             spans.append((a["case"][sel], a["start_h"][sel], a["end_h"][sel]))
         case = np.concatenate([s[0] for s in spans])
@@ -206,13 +257,13 @@ class TraceRecorder:
         wd_start, wd_end = cal.wd_array(start), cal.wd_array(end)
         # merge each case's overlapping spells (sorted by start: a spell opens a new segment
         # when it starts after every earlier spell of its case has ended), then add up
-        df = pd.DataFrame({"case": case, "start": start, "end": end, "ws": wd_start,
-                           "we": wd_end})
+        df = pd.DataFrame({"case": case, "start": start, "end": end, "ws": wd_start, "we": wd_end})
         reach = df.groupby("case")["end"].cummax()
         before = reach.groupby(df["case"]).shift()
         df["segment"] = (before.isna() | (df["start"] > before)).cumsum()
-        seg = df.groupby("segment").agg(case=("case", "first"), ws=("ws", "first"),
-                                        we=("we", "max"))
+        seg = df.groupby("segment").agg(
+            case=("case", "first"), ws=("ws", "first"), we=("we", "max")
+        )
         total = (seg["we"] - seg["ws"]).groupby(seg["case"]).sum().to_dict()
         return np.array([total.get(int(c), 0.0) for c in case_ids])
 
@@ -222,24 +273,28 @@ class TraceRecorder:
         steps = raw["step"].astype(np.int64)
         names = sorted({s.name for it in model.scenario.items.values() for s in it.steps})
         lookup = {name: n for n, name in enumerate(names)}
-        table = np.full((len(model.item_ids), max(len(it.steps) for it in
-                                                  model.scenario.items.values())), -1)
+        table = np.full(
+            (len(model.item_ids), max(len(it.steps) for it in model.scenario.items.values())), -1
+        )
         for n, iid in enumerate(model.item_ids):
             for s, step in enumerate(model.scenario.items[iid].steps):
                 table[n, s] = lookup[step.name]
-        return pd.DataFrame({
-            "case": raw["case"].astype(np.int64),
-            "item": pd.Categorical.from_codes(item_codes, categories=list(model.item_ids)),
-            "step": pd.Categorical.from_codes(table[item_codes, steps], categories=names),
-            "department": pd.Categorical.from_codes(raw["department"].astype(np.int64),
-                                                    categories=list(model.dep_ids)),
-            "queued_h": raw["queued_h"],
-            "started_h": raw["started_h"],
-            "finished_h": raw["finished_h"],
-            "attempt": raw["attempt"].astype(np.int64),
-            "effort_h": raw["effort_h"],
-            "wait_h": raw["started_h"] - raw["queued_h"],
-        })
+        return pd.DataFrame(
+            {
+                "case": raw["case"].astype(np.int64),
+                "item": pd.Categorical.from_codes(item_codes, categories=list(model.item_ids)),
+                "step": pd.Categorical.from_codes(table[item_codes, steps], categories=names),
+                "department": pd.Categorical.from_codes(
+                    raw["department"].astype(np.int64), categories=list(model.dep_ids)
+                ),
+                "queued_h": raw["queued_h"],
+                "started_h": raw["started_h"],
+                "finished_h": raw["finished_h"],
+                "attempt": raw["attempt"].astype(np.int64),
+                "effort_h": raw["effort_h"],
+                "wait_h": raw["started_h"] - raw["queued_h"],
+            }
+        )
 
     def _departments(self, model: Model, tasks: pd.DataFrame) -> pd.DataFrame:
         h0, h1 = model.warmup_h, model.horizon_h
@@ -252,24 +307,30 @@ class TraceRecorder:
             f = mine["finished_h"].to_numpy()
             clock = dep.clock
             w0, w1 = clock.open_hours(h0), clock.open_hours(h1)
-            busy = np.clip(clock.open_hours_array(np.minimum(f, h1))
-                           - clock.open_hours_array(np.maximum(s, h0)), 0, None).sum()
+            busy = np.clip(
+                clock.open_hours_array(np.minimum(f, h1))
+                - clock.open_hours_array(np.maximum(s, h0)),
+                0,
+                None,
+            ).sum()
             open_staff_hours = (w1 - w0) * dep.spec.staff
             waiting = np.clip(np.minimum(s, h1) - np.maximum(q, h0), 0, None).sum()
             in_window = (q >= h0) & (q < h1)
-            rows.append({
-                "department": dep_id,
-                "name": dep.spec.name.get("en") or dep_id,
-                "location": dep.spec.location,
-                "staff": dep.spec.staff,
-                "tasks": int(in_window.sum()),
-                "busy_hours": float(busy),
-                "open_hours": float(open_staff_hours),
-                "utilisation": float(busy / open_staff_hours) if open_staff_hours else np.nan,
-                "mean_wait_h": float((s - q)[in_window].mean()) if in_window.any() else np.nan,
-                "mean_queue": float(waiting / span),
-                "max_queue": _max_queue(q, s, h0, h1),
-            })
+            rows.append(
+                {
+                    "department": dep_id,
+                    "name": dep.spec.name.get("en") or dep_id,
+                    "location": dep.spec.location,
+                    "staff": dep.spec.staff,
+                    "tasks": int(in_window.sum()),
+                    "busy_hours": float(busy),
+                    "open_hours": float(open_staff_hours),
+                    "utilisation": float(busy / open_staff_hours) if open_staff_hours else np.nan,
+                    "mean_wait_h": float((s - q)[in_window].mean()) if in_window.any() else np.nan,
+                    "mean_queue": float(waiting / span),
+                    "max_queue": _max_queue(q, s, h0, h1),
+                }
+            )
         return pd.DataFrame(rows)
 
 
@@ -321,13 +382,18 @@ def event_log(trace: Trace, start: dt.date | str | None = None) -> pd.DataFrame:
     activity = t["item"].astype(str) + ": " + t["step"].astype(str)
     parts = []
     for col, life in (("started_h", "start"), ("finished_h", "complete")):
-        parts.append(pd.DataFrame({
-            "case:concept:name": t["case"].astype(str),
-            "concept:name": activity,
-            "time:timestamp": origin + pd.to_timedelta(t[col], unit="h"),
-            "org:resource": t["department"].astype(str),
-            "lifecycle:transition": life,
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "case:concept:name": t["case"].astype(str),
+                    "concept:name": activity,
+                    "time:timestamp": origin + pd.to_timedelta(t[col], unit="h"),
+                    "org:resource": t["department"].astype(str),
+                    "lifecycle:transition": life,
+                }
+            )
+        )
     log = pd.concat(parts, ignore_index=True)
-    return log.sort_values(["case:concept:name", "time:timestamp"], kind="stable",
-                           ignore_index=True)
+    return log.sort_values(
+        ["case:concept:name", "time:timestamp"], kind="stable", ignore_index=True
+    )

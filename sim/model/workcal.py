@@ -176,8 +176,7 @@ class OfficeClock:
         self.calendar.ensure(t)
         if self.calendar.n_days != self._built_days or t >= self._e[-1]:
             if t >= self._e[-1]:
-                self.calendar._build(max(2 * self.calendar.n_days,
-                                         int(t / HOURS_PER_DAY) + 366))
+                self.calendar._build(max(2 * self.calendar.n_days, int(t / HOURS_PER_DAY) + 366))
             self._build()
 
     def open_hours(self, t: float) -> float:

@@ -34,10 +34,23 @@ from sim.reforms.base import Account, LeverParams
 from sim.scenario.load import Problem, ScenarioError
 from sim.scenario.schema import Scenario
 
-LEVERS: dict[str, ModuleType] = {m.NAME: m for m in (
-    colocation, intermediaries_in_zone, parallel_approval, commitment, regional_assessment,
-    agency, land_equals_start, completion_equals_title, data_sharing, online, coordination,
-    staffing)}
+LEVERS: dict[str, ModuleType] = {
+    m.NAME: m
+    for m in (
+        colocation,
+        intermediaries_in_zone,
+        parallel_approval,
+        commitment,
+        regional_assessment,
+        agency,
+        land_equals_start,
+        completion_equals_title,
+        data_sharing,
+        online,
+        coordination,
+        staffing,
+    )
+}
 
 __all__ = ["LEVERS", "Account", "LeverParams", "apply", "apply_all", "check_reforms", "lever"]
 
@@ -45,13 +58,15 @@ __all__ = ["LEVERS", "Account", "LeverParams", "apply", "apply_all", "check_refo
 def lever(name: str) -> ModuleType:
     """The lever module called ``name``; a ScenarioError lists the valid names otherwise."""
     if name not in LEVERS:
-        raise ScenarioError([Problem("<reforms>", f"reforms.{name}", "unknown lever (valid: "
-                                     f"{', '.join(LEVERS)})")])
+        raise ScenarioError(
+            [Problem("<reforms>", f"reforms.{name}", f"unknown lever (valid: {', '.join(LEVERS)})")]
+        )
     return LEVERS[name]
 
 
-def apply(scenario: Scenario, name: str, params: Mapping[str, Any] | None = None,
-          **kwargs: Any) -> tuple[Scenario, Account]:
+def apply(
+    scenario: Scenario, name: str, params: Mapping[str, Any] | None = None, **kwargs: Any
+) -> tuple[Scenario, Account]:
     """Apply lever ``name`` with its parameters; return the new scenario and its account."""
     return _base.apply(lever(name), scenario, params, **kwargs)
 

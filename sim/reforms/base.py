@@ -53,6 +53,7 @@ class Account:
 
 # --------------------------------------------------------------------------- checks
 
+
 def unknown(kind: str, names: Iterable[str], known: Iterable[str]) -> list[str]:
     """Messages for every name not among ``known``."""
     known = sorted(known)
@@ -66,13 +67,15 @@ def unknown(kind: str, names: Iterable[str], known: Iterable[str]) -> list[str]:
     return out
 
 
-def check_names(key: str, kind: str, names: Iterable[str] | None,
-                known: Iterable[str]) -> list[tuple[str, str]]:
+def check_names(
+    key: str, kind: str, names: Iterable[str] | None, known: Iterable[str]
+) -> list[tuple[str, str]]:
     """``(key, message)`` pairs for names in a lever parameter that do not exist."""
     return [(key, m) for m in unknown(kind, names or (), known)]
 
 
 # --------------------------------------------------------------------------- edits
+
 
 def edit_items(sc: Scenario, updates: Mapping[str, Item]) -> Scenario:
     """A scenario with some items replaced or added (in the original order, new ones last)."""
@@ -81,8 +84,7 @@ def edit_items(sc: Scenario, updates: Mapping[str, Item]) -> Scenario:
     return sc.model_copy(update={"items": items})
 
 
-def add_to_case_types(sc: Scenario, new_for: Callable[[tuple[str, ...]], list[str]]
-                      ) -> Scenario:
+def add_to_case_types(sc: Scenario, new_for: Callable[[tuple[str, ...]], list[str]]) -> Scenario:
     """Add items to case types: ``new_for(items)`` names the items to append for each type."""
     types: dict[str, CaseType] = {}
     for cid, ct in sc.case_types.items():
@@ -115,33 +117,43 @@ def fmt(names: Iterable[str]) -> str:
 
 # --------------------------------------------------------------------------- applying
 
-def params_of(lever: ModuleType, table: Mapping[str, Any], file: str,
-              prefix: str) -> tuple[LeverParams | None, list[Problem]]:
+
+def params_of(
+    lever: ModuleType, table: Mapping[str, Any], file: str, prefix: str
+) -> tuple[LeverParams | None, list[Problem]]:
     """Validate a lever's parameter table; problems are located under ``prefix``."""
     try:
         return lever.Params.model_validate(dict(table)), []
     except ValidationError as exc:
         problems = validation_problems(exc, dict(table), file)
-        return None, [Problem(p.file, f"{prefix}.{p.path}" if p.path else prefix, p.message)
-                      for p in problems]
+        return None, [
+            Problem(p.file, f"{prefix}.{p.path}" if p.path else prefix, p.message) for p in problems
+        ]
 
 
-def apply(lever: ModuleType, sc: Scenario, params: LeverParams | Mapping[str, Any] | None = None,
-          **kwargs: Any) -> tuple[Scenario, Account]:
+def apply(
+    lever: ModuleType,
+    sc: Scenario,
+    params: LeverParams | Mapping[str, Any] | None = None,
+    **kwargs: Any,
+) -> tuple[Scenario, Account]:
     """Apply one lever to a scenario: validate the parameters, transform, record the lineage."""
     if not isinstance(params, LeverParams):
         table = {**(params or {}), **kwargs}
         params, problems = params_of(lever, table, f"<{lever.NAME}>", f"reforms.{lever.NAME}")
         if problems:
             raise ScenarioError(problems)
-    problems = [Problem(f"<{lever.NAME}>", f"reforms.{lever.NAME}.{k}", m)
-                for k, m in lever.check(sc, params)]
+    problems = [
+        Problem(f"<{lever.NAME}>", f"reforms.{lever.NAME}.{k}", m)
+        for k, m in lever.check(sc, params)
+    ]
     if problems:
         raise ScenarioError(problems)
     new, changes = lever.transform(sc, params)
     new = new.model_copy(update={"applied": (*sc.applied, lever.NAME)})
     broken = check_references(new, f"<after {lever.NAME}>")
     if broken:  # a lever must never produce an inconsistent scenario
-        raise RuntimeError("lever produced an inconsistent scenario: " + "; ".join(map(str,
-                                                                                        broken)))
+        raise RuntimeError(
+            "lever produced an inconsistent scenario: " + "; ".join(map(str, broken))
+        )
     return new, Account(lever.NAME, tuple(changes))

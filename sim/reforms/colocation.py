@@ -20,10 +20,10 @@ SUMMARY = "move departments and items into the one-stop zone: shared trips, no f
 class Params(LeverParams):
     """Which departments and items move into the zone."""
 
-    departments: tuple[str, ...] = Field(default=(), description="Departments moved into the "
-                                         "zone.")
-    items: tuple[str, ...] = Field(default=(), description="Items received at the zone's "
-                                   "windows (their departments stay).")
+    departments: tuple[str, ...] = Field(default=(), description="Departments moved into the zone.")
+    items: tuple[str, ...] = Field(
+        default=(), description="Items received at the zone's windows (their departments stay)."
+    )
 
 
 def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
@@ -47,8 +47,11 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:  # noqa: D
     if moved:
         changes.append(f"moved {len(moved)} departments into the zone: {fmt(moved)}")
     sc = sc.model_copy(update={"departments": deps})
-    items = {i: sc.items[i].model_copy(update={"in_zone": True}) for i in p.items
-             if not sc.items[i].in_zone}
+    items = {
+        i: sc.items[i].model_copy(update={"in_zone": True})
+        for i in p.items
+        if not sc.items[i].in_zone
+    }
     if items:
         changes.append(f"received {len(items)} items at the zone's windows: {fmt(items)}")
     return edit_items(sc, items), changes

@@ -18,8 +18,11 @@ SUMMARY = "blocking problems are escalated: a stall ends after at most cap_days 
 class Params(LeverParams):
     """The escalation cap."""
 
-    cap_days: float = Field(default=5.0, ge=0, description="Longest stall after escalation, "
-                            "working days (ASSUMPTION: 5).")
+    cap_days: float = Field(
+        default=5.0,
+        ge=0,
+        description="Longest stall after escalation, working days (ASSUMPTION: 5).",
+    )
 
 
 def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
@@ -28,9 +31,13 @@ def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
 
 def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:  # noqa: D103
     old = sc.problems.cap_days
-    problems = sc.problems.model_copy(update={"cap_days": p.cap_days if old is None else
-                                              min(old, p.cap_days)})
+    problems = sc.problems.model_copy(
+        update={"cap_days": p.cap_days if old is None else min(old, p.cap_days)}
+    )
     stages = ", ".join(f"stage {k}: {v:.0%}" for k, v in sorted(sc.problems.probability.items()))
-    change = (f"stalls capped at {problems.cap_days:g} working days (problem chances {stages})"
-              if stages else "no blocking problems in the scenario: the cap changes nothing")
+    change = (
+        f"stalls capped at {problems.cap_days:g} working days (problem chances {stages})"
+        if stages
+        else "no blocking problems in the scenario: the cap changes nothing"
+    )
     return sc.model_copy(update={"problems": problems}), [change]

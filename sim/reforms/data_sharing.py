@@ -18,13 +18,16 @@ SUMMARY = "intake effort and correction probability fall for the items marked"
 class Params(LeverParams):
     """How much intake and correction fall, and where."""
 
-    items: tuple[str, ...] | None = Field(default=None, description="Default: every item that "
-                                          "is not the applicant's own work.")
+    items: tuple[str, ...] | None = Field(
+        default=None, description="Default: every item that is not the applicant's own work."
+    )
     intake_step: str = Field(default="intake", description="Name of the intake steps.")
-    intake_factor: float = Field(default=0.5, gt=0, le=1, description="Intake effort multiplier "
-                                 "(ASSUMPTION: 0.5).")
-    correction_factor: float = Field(default=0.5, ge=0, le=1, description="Correction "
-                                     "probability multiplier (ASSUMPTION: 0.5).")
+    intake_factor: float = Field(
+        default=0.5, gt=0, le=1, description="Intake effort multiplier (ASSUMPTION: 0.5)."
+    )
+    correction_factor: float = Field(
+        default=0.5, ge=0, le=1, description="Correction probability multiplier (ASSUMPTION: 0.5)."
+    )
 
 
 def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
@@ -32,28 +35,37 @@ def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
 
 
 def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:  # noqa: D103
-    targets = p.items if p.items is not None else [
-        i for i, it in sc.items.items() if it.kind != "applicant"]
+    targets = (
+        p.items
+        if p.items is not None
+        else [i for i, it in sc.items.items() if it.kind != "applicant"]
+    )
     updates, intakes, corrections = {}, [], []
     for iid in targets:
         it = sc.items[iid]
-        steps = tuple(scale_step(s, p.intake_factor) if s.name == p.intake_step and s.effort
-                      else s for s in it.steps)
+        steps = tuple(
+            scale_step(s, p.intake_factor) if s.name == p.intake_step and s.effort else s
+            for s in it.steps
+        )
         update = {}
         if steps != it.steps:
             update["steps"] = steps
             intakes.append(iid)
         if it.correction is not None and it.correction.probability > 0:
-            update["correction"] = it.correction.model_copy(update={
-                "probability": it.correction.probability * p.correction_factor})
+            update["correction"] = it.correction.model_copy(
+                update={"probability": it.correction.probability * p.correction_factor}
+            )
             corrections.append(iid)
         if update:
             updates[iid] = it.model_copy(update=update)
     changes = []
     if intakes:
-        changes.append(f"intake effort x{p.intake_factor:g} for {len(intakes)} items: "
-                       f"{fmt(intakes)}")
+        changes.append(
+            f"intake effort x{p.intake_factor:g} for {len(intakes)} items: {fmt(intakes)}"
+        )
     if corrections:
-        changes.append(f"correction probability x{p.correction_factor:g} for "
-                       f"{len(corrections)} items: {fmt(corrections)}")
+        changes.append(
+            f"correction probability x{p.correction_factor:g} for "
+            f"{len(corrections)} items: {fmt(corrections)}"
+        )
     return edit_items(sc, updates), changes

@@ -19,15 +19,20 @@ SUMMARY = "intermediary items shorten by a factor, are handled in the zone and c
 class Params(LeverParams):
     """How much shorter intermediary work gets, and which items count."""
 
-    factor: float = Field(default=0.7, gt=0, le=1, description="Duration multiplier "
-                          "(ASSUMPTION: 0.7).")
-    items: tuple[str, ...] | None = Field(default=None, description="Default: every item of "
-                                          "kind 'intermediary'.")
+    factor: float = Field(
+        default=0.7, gt=0, le=1, description="Duration multiplier (ASSUMPTION: 0.7)."
+    )
+    items: tuple[str, ...] | None = Field(
+        default=None, description="Default: every item of kind 'intermediary'."
+    )
 
 
 def _targets(sc: Scenario, p: Params) -> list[str]:
-    return list(p.items) if p.items is not None else [
-        i for i, it in sc.items.items() if it.kind == "intermediary"]
+    return (
+        list(p.items)
+        if p.items is not None
+        else [i for i, it in sc.items.items() if it.kind == "intermediary"]
+    )
 
 
 def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
@@ -38,9 +43,19 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:  # noqa: D
     updates = {}
     for iid in _targets(sc, p):
         it = sc.items[iid]
-        updates[iid] = it.model_copy(update={
-            "steps": tuple(scale_step(s, p.factor) for s in it.steps),
-            "in_zone": True, "needs_trip": False})
-    changes = [f"{len(updates)} intermediary items in the zone, durations x{p.factor:g}, no "
-               f"trip: {fmt(updates)}"] if updates else []
+        updates[iid] = it.model_copy(
+            update={
+                "steps": tuple(scale_step(s, p.factor) for s in it.steps),
+                "in_zone": True,
+                "needs_trip": False,
+            }
+        )
+    changes = (
+        [
+            f"{len(updates)} intermediary items in the zone, durations x{p.factor:g}, no "
+            f"trip: {fmt(updates)}"
+        ]
+        if updates
+        else []
+    )
     return edit_items(sc, updates), changes

@@ -28,17 +28,23 @@ SUMMARY = "pre-reviewable items are reviewed during land supply; only issue wait
 class Params(LeverParams):
     """The land milestone and the items reviewed ahead of it."""
 
-    land_item: str = Field(default="land_supply", description="The item whose completion is "
-                           "the land milestone.")
-    items: tuple[str, ...] | None = Field(default=None, description="Default: items of stages "
-                                          "1-3 flagged 'pre_reviewable'.")
-    issue_steps: int = Field(default=1, ge=1, description="Last steps of each item that wait "
-                             "for the land (the issue).")
+    land_item: str = Field(
+        default="land_supply", description="The item whose completion is the land milestone."
+    )
+    items: tuple[str, ...] | None = Field(
+        default=None, description="Default: items of stages 1-3 flagged 'pre_reviewable'."
+    )
+    issue_steps: int = Field(
+        default=1, ge=1, description="Last steps of each item that wait for the land (the issue)."
+    )
 
 
 def _targets(sc: Scenario, p: Params) -> list[str]:
-    return list(p.items) if p.items is not None else [
-        i for i, it in sc.items.items() if it.pre_reviewable and (it.stage or 9) <= 3]
+    return (
+        list(p.items)
+        if p.items is not None
+        else [i for i, it in sc.items.items() if it.pre_reviewable and (it.stage or 9) <= 3]
+    )
 
 
 def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
@@ -66,17 +72,36 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:  # noqa: D
         review_id = f"{iid}__prereview"
         updates[review_id] = Item(
             name=Names(zh=f"{it.name.zh or iid}（预审）", en=f"{it.name.en or iid} (pre-review)"),
-            stage=it.stage, department=it.department, kind=it.kind,
-            steps=it.steps[:-p.issue_steps], requires=early(it.requires), after=early(it.after),
-            correction=it.correction if it.correction is None or it.correction.from_step is None
-            or it.correction.from_step in {s.name for s in it.steps[:-p.issue_steps]} else
-            it.correction.model_copy(update={"from_step": None}),
-            in_zone=it.in_zone, submitted_online=it.submitted_online, needs_trip=it.needs_trip)
-        updates[iid] = it.model_copy(update={
-            "steps": it.steps[-p.issue_steps:], "requires": (*it.requires, review_id),
-            "correction": None})
+            stage=it.stage,
+            department=it.department,
+            kind=it.kind,
+            steps=it.steps[: -p.issue_steps],
+            requires=early(it.requires),
+            after=early(it.after),
+            correction=it.correction
+            if it.correction is None
+            or it.correction.from_step is None
+            or it.correction.from_step in {s.name for s in it.steps[: -p.issue_steps]}
+            else it.correction.model_copy(update={"from_step": None}),
+            in_zone=it.in_zone,
+            submitted_online=it.submitted_online,
+            needs_trip=it.needs_trip,
+        )
+        updates[iid] = it.model_copy(
+            update={
+                "steps": it.steps[-p.issue_steps :],
+                "requires": (*it.requires, review_id),
+                "correction": None,
+            }
+        )
     sc = edit_items(sc, updates)
     sc = add_to_case_types(sc, lambda items: [f"{t}__prereview" for t in targets if t in items])
-    changes = [f"{len(targets)} items reviewed during land supply, issued after "
-               f"{p.land_item!r}: {fmt(targets)}"] if targets else []
+    changes = (
+        [
+            f"{len(targets)} items reviewed during land supply, issued after "
+            f"{p.land_item!r}: {fmt(targets)}"
+        ]
+        if targets
+        else []
+    )
     return sc, changes

@@ -15,8 +15,9 @@ SUMMARY = "online-capable submissions cost no trip and no file transfer time"
 class Params(LeverParams):
     """Which items go online."""
 
-    items: tuple[str, ...] | None = Field(default=None, description="Default: every item "
-                                          "flagged 'online'.")
+    items: tuple[str, ...] | None = Field(
+        default=None, description="Default: every item flagged 'online'."
+    )
 
 
 def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
@@ -25,7 +26,10 @@ def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
 
 def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:  # noqa: D103
     targets = p.items if p.items is not None else [i for i, it in sc.items.items() if it.online]
-    updates = {i: sc.items[i].model_copy(update={"submitted_online": True}) for i in targets
-               if not sc.items[i].submitted_online and sc.items[i].kind != "applicant"}
+    updates = {
+        i: sc.items[i].model_copy(update={"submitted_online": True})
+        for i in targets
+        if not sc.items[i].submitted_online and sc.items[i].kind != "applicant"
+    }
     changes = [f"{len(updates)} items now submitted online: {fmt(updates)}"] if updates else []
     return edit_items(sc, updates), changes

@@ -35,20 +35,27 @@ class Params(LeverParams):
     joint_intake: bool = Field(default=True, description="Replace separate intakes by one.")
     intake_step: str = Field(default="intake", description="Name of the intake steps.")
     intake_department: str | None = Field(
-        default=None, description="Who runs the joint intake (default: the department of the "
-        "stage's first item).")
+        default=None,
+        description="Who runs the joint intake (default: the department of the "
+        "stage's first item).",
+    )
     intake_share: float = Field(
-        default=0.5, gt=0, le=1,
+        default=0.5,
+        gt=0,
+        le=1,
         description="Joint intake effort as a share of the separate intakes' total "
-        "(ASSUMPTION: 0.5, one form instead of several).")
+        "(ASSUMPTION: 0.5, one form instead of several).",
+    )
 
 
 def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
-    out = [("stages", f"stage {s} does not exist (valid: 1, 2, 3, 4)")
-           for s in p.stages if s not in (1, 2, 3, 4)]
+    out = [
+        ("stages", f"stage {s} does not exist (valid: 1, 2, 3, 4)")
+        for s in p.stages
+        if s not in (1, 2, 3, 4)
+    ]
     if p.intake_department is not None:
-        out += check_names("intake_department", "department", [p.intake_department],
-                           sc.departments)
+        out += check_names("intake_department", "department", [p.intake_department], sc.departments)
     return out
 
 
@@ -66,8 +73,9 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:  # noqa: D
                 dropped += [f"{a}->{iid}" for a in it.after if a not in keep]
                 updates[iid] = it.model_copy(update={"after": keep})
         if dropped:
-            changes.append(f"stage {stage}: removed {len(dropped)} practice 'after' edges: "
-                           f"{fmt(dropped)}")
+            changes.append(
+                f"stage {stage}: removed {len(dropped)} practice 'after' edges: {fmt(dropped)}"
+            )
     sc = edit_items(sc, updates)
     if p.joint_intake:
         for stage in p.stages:
@@ -78,9 +86,14 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:  # noqa: D
 
 
 def _joint_intake(sc: Scenario, p: Params, stage: int) -> tuple[Scenario, str]:
-    candidates = [iid for iid, it in sc.items.items()
-                  if it.stage == stage and it.kind != "applicant" and len(it.steps) > 1
-                  and any(s.name == p.intake_step and s.effort is not None for s in it.steps)]
+    candidates = [
+        iid
+        for iid, it in sc.items.items()
+        if it.stage == stage
+        and it.kind != "applicant"
+        and len(it.steps) > 1
+        and any(s.name == p.intake_step and s.effort is not None for s in it.steps)
+    ]
     # items handed in together: none may come after another, and what the joint intake waits
     # for must not come after any of them (else the form would wait for itself)
     members = [m for m in candidates if not (ancestors(m, sc) & set(candidates))]
@@ -93,34 +106,55 @@ def _joint_intake(sc: Scenario, p: Params, stage: int) -> tuple[Scenario, str]:
     if len(members) < 2:
         return sc, ""
     joint_id = f"joint_intake_stage{stage}"
-    efforts = [s.effort for m in members for s in sc.items[m].steps
-               if s.name == p.intake_step and s.effort is not None]
+    efforts = [
+        s.effort
+        for m in members
+        for s in sc.items[m].steps
+        if s.name == p.intake_step and s.effort is not None
+    ]
     mean = p.intake_share * sum(e.mean for e in efforts)
     total = sum(e.mean for e in efforts)
     cv = sum(e.variance for e in efforts) ** 0.5 / total if total else 0.0
-    entry = sorted({pre for m in members for pre in (*sc.items[m].requires, *sc.items[m].after)
-                    if pre not in members})
+    entry = sorted(
+        {
+            pre
+            for m in members
+            for pre in (*sc.items[m].requires, *sc.items[m].after)
+            if pre not in members
+        }
+    )
     department = p.intake_department or sc.items[members[0]].department
     joint = Item(
         name=Names(zh=f"第{stage}阶段并联受理", en=f"Joint intake, stage {stage}"),
-        stage=stage, department=department, kind="approval",
-        steps=(Step(name=p.intake_step, effort=Gamma(mean=mean, cv=cv) if cv > 0 else
-                    Deterministic(value=mean)),),
-        requires=tuple(entry), in_zone=any(sc.items[m].in_zone for m in members),
+        stage=stage,
+        department=department,
+        kind="approval",
+        steps=(
+            Step(
+                name=p.intake_step,
+                effort=Gamma(mean=mean, cv=cv) if cv > 0 else Deterministic(value=mean),
+            ),
+        ),
+        requires=tuple(entry),
+        in_zone=any(sc.items[m].in_zone for m in members),
         submitted_online=all(sc.items[m].submitted_online for m in members),
     )
     updates = {joint_id: joint}
     for m in members:
         it = sc.items[m]
-        updates[m] = it.model_copy(update={
-            "steps": tuple(s for s in it.steps if s.name != p.intake_step),
-            "requires": (*it.requires, joint_id),
-            "correction": _restart_safe(it, p.intake_step),
-        })
+        updates[m] = it.model_copy(
+            update={
+                "steps": tuple(s for s in it.steps if s.name != p.intake_step),
+                "requires": (*it.requires, joint_id),
+                "correction": _restart_safe(it, p.intake_step),
+            }
+        )
     sc = edit_items(sc, updates)
     sc = add_to_case_types(sc, lambda items: [joint_id] if set(items) & set(members) else [])
-    return sc, (f"stage {stage}: one joint intake ({department}, {mean:.2g} staff hours) "
-                f"replaces the intakes of {len(members)} items: {fmt(members)}")
+    return sc, (
+        f"stage {stage}: one joint intake ({department}, {mean:.2g} staff hours) "
+        f"replaces the intakes of {len(members)} items: {fmt(members)}"
+    )
 
 
 def _restart_safe(it: Item, intake: str):

@@ -24,8 +24,9 @@ class Move(BaseModel):
 class Params(LeverParams):
     """Staff changes; ``add`` may be negative to remove staff."""
 
-    add: dict[str, int] = Field(default_factory=dict, description="Department -> staff to add "
-                                "(negative removes).")
+    add: dict[str, int] = Field(
+        default_factory=dict, description="Department -> staff to add (negative removes)."
+    )
     set: dict[str, int] = Field(default_factory=dict, description="Department -> new staff.")
     move: tuple[Move, ...] = Field(default=(), description="Staff moved between departments.")
 
@@ -50,8 +51,9 @@ def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
     if not out:
         for d, n in _new_staff(sc, p).items():
             if n < 1:
-                out.append(("add", f"department {d!r} would be left with {n} staff (valid: at "
-                                   "least 1)"))
+                out.append(
+                    ("add", f"department {d!r} would be left with {n} staff (valid: at least 1)")
+                )
     return out
 
 

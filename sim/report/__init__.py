@@ -10,5 +10,12 @@ from sim.report.charts import (
     utilisation_heatmap,
 )
 
-__all__ = ["comparison_chart", "lead_time_chart", "stage_breakdown_chart", "swimlane_chart",
-           "tornado_chart", "trips_chart", "utilisation_heatmap"]
+__all__ = [
+    "comparison_chart",
+    "lead_time_chart",
+    "stage_breakdown_chart",
+    "swimlane_chart",
+    "tornado_chart",
+    "trips_chart",
+    "utilisation_heatmap",
+]

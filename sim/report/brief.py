@@ -23,32 +23,32 @@ WORDS = {
     "en": {
         "title": "Briefing: {base}",
         "sub": "Simulated with approvalsim {version} on {date}; {reps} paired replications, "
-               "seed {seed}; 95% confidence intervals.",
+        "seed {seed}; 95% confidence intervals.",
         "headline": "{alt} would change mean approval time from {a:.1f} to {b:.1f} working days "
-                    "({rel:+.1%}; 95% CI of the change {lo:+.1f} to {hi:+.1f} days) — on the "
-                    "statutory clock from {sa:.1f} to {sb:.1f} — trips per project from "
-                    "{ta:.1f} to {tb:.1f}, and the time from completion to title from {ca:.1f} "
-                    "to {cb:.1f} working days.",
+        "({rel:+.1%}; 95% CI of the change {lo:+.1f} to {hi:+.1f} days) — on the "
+        "statutory clock from {sa:.1f} to {sb:.1f} — trips per project from "
+        "{ta:.1f} to {tb:.1f}, and the time from completion to title from {ca:.1f} "
+        "to {cb:.1f} working days.",
         "single": "{base}: mean approval time {a:.1f} working days (95% CI {lo:.1f} to "
-                  "{hi:.1f}), {ta:.1f} trips per project, {ca:.1f} working days from completion "
-                  "to title.",
+        "{hi:.1f}), {ta:.1f} trips per project, {ca:.1f} working days from completion "
+        "to title.",
         "meaning": "Approval time runs from application to the last permit and through "
-                   "acceptance, leaving out the applicant's own work (design, construction); it "
-                   "includes corrections, expert reviews and intermediaries, which the "
-                   "statutory clock leaves out.",
+        "acceptance, leaving out the applicant's own work (design, construction); it "
+        "includes corrections, expert reviews and intermediaries, which the "
+        "statutory clock leaves out.",
         "bottleneck": "The department where tasks wait longest in {base}: {dep} (mean wait "
-                      "{wait:.1f} hours).",
+        "{wait:.1f} hours).",
         "captions": {
             "lead": "How long approvals take in {base}, by project category (working days); "
-                    "dashed: the national (120) and Jiangsu (100) working-day targets, which "
-                    "count only the statutory clock.",
+            "dashed: the national (120) and Jiangsu (100) working-day targets, which "
+            "count only the statutory clock.",
             "compare": "Each alternative's change in mean approval time against {base}, with "
-                       "95% confidence intervals from paired replications.",
+            "95% confidence intervals from paired replications.",
             "stage": "What the time of each stage is made of in {base}: queueing, staff work, "
-                     "elapsed delays and the applicant's time.",
+            "elapsed delays and the applicant's time.",
             "util": "How busy each department is, month by month, in {base}.",
             "swim": "One typical project of {base}, item by item: serial steps form a "
-                    "staircase, parallel ones stand side by side.",
+            "staircase, parallel ones stand side by side.",
             "trips": "How many times an applicant goes to an office, per project.",
         },
         "limits": {"national target, 120 wd": 120, "Jiangsu target, 100 wd": 100},
@@ -56,26 +56,26 @@ WORDS = {
         "levers": "Levers applied in {name}:",
         "no levers": "{name}: no levers (the baseline).",
         "calendar": "Years with no official holiday notice yet (holidays computed by rule): "
-                    "{years}.",
+        "{years}.",
         "provenance": "Provenance",
     },
     "zh": {
         "title": "简报：{base}",
         "sub": "由 approvalsim {version} 于 {date} 模拟；{reps} 次配对重复，随机种子 {seed}；"
-               "区间为 95% 置信区间。",
+        "区间为 95% 置信区间。",
         "headline": "{alt}将使平均审批时长由 {a:.1f} 个工作日变为 {b:.1f} 个工作日（{rel:+.1%}；"
-                    "变化量的 95% 置信区间为 {lo:+.1f} 至 {hi:+.1f} 天；按法定时限口径由 {sa:.1f} "
-                    "变为 {sb:.1f} 个工作日），每个项目跑动次数由 "
-                    "{ta:.1f} 次变为 {tb:.1f} 次，竣工到发证由 {ca:.1f} 个工作日变为 {cb:.1f} "
-                    "个工作日。",
+        "变化量的 95% 置信区间为 {lo:+.1f} 至 {hi:+.1f} 天；按法定时限口径由 {sa:.1f} "
+        "变为 {sb:.1f} 个工作日），每个项目跑动次数由 "
+        "{ta:.1f} 次变为 {tb:.1f} 次，竣工到发证由 {ca:.1f} 个工作日变为 {cb:.1f} "
+        "个工作日。",
         "single": "{base}：平均审批时长 {a:.1f} 个工作日（95% 置信区间 {lo:.1f} 至 {hi:.1f}），"
-                  "每个项目跑动 {ta:.1f} 次，竣工到发证 {ca:.1f} 个工作日。",
+        "每个项目跑动 {ta:.1f} 次，竣工到发证 {ca:.1f} 个工作日。",
         "meaning": "审批时长自申请起至最后一项许可及竣工验收，不含申请人自身工作（设计、施工）；"
-                   "其中包括补正、专家评审和中介服务时间，而法定时限不计这些时间。",
+        "其中包括补正、专家评审和中介服务时间，而法定时限不计这些时间。",
         "bottleneck": "{base}中任务等候最久的部门：{dep}（平均等候 {wait:.1f} 小时）。",
         "captions": {
             "lead": "{base}各类项目的审批时长（工作日）；虚线为全国（120）与江苏（100）工作日目标，"
-                    "目标只计法定时限内的时间。",
+            "目标只计法定时限内的时间。",
             "compare": "各方案相对{base}的平均审批时长变化，及配对重复得到的 95% 置信区间。",
             "stage": "{base}各阶段时间构成：排队等候、人工审查、公示论证等、申请人时间。",
             "util": "{base}各部门逐月工作负荷。",
@@ -161,27 +161,54 @@ def write_brief(comparison, out: Path, lang: str = "en") -> Path:
             tr = comparison.delta(name, "trips_mean")
             ti = comparison.delta(name, "title_wd_mean")
             sc = comparison.delta(name, "clock_wd_mean")
-            headline.append(w["headline"].format(
-                alt=name, a=d["baseline_mean"], b=d["alternative_mean"], rel=d["relative_delta"],
-                lo=d["delta_ci_low"], hi=d["delta_ci_high"], ta=tr["baseline_mean"],
-                tb=tr["alternative_mean"], ca=ti["baseline_mean"], cb=ti["alternative_mean"],
-                sa=sc["baseline_mean"], sb=sc["alternative_mean"]))
+            headline.append(
+                w["headline"].format(
+                    alt=name,
+                    a=d["baseline_mean"],
+                    b=d["alternative_mean"],
+                    rel=d["relative_delta"],
+                    lo=d["delta_ci_low"],
+                    hi=d["delta_ci_high"],
+                    ta=tr["baseline_mean"],
+                    tb=tr["alternative_mean"],
+                    ca=ti["baseline_mean"],
+                    cb=ti["alternative_mean"],
+                    sa=sc["baseline_mean"],
+                    sb=sc["alternative_mean"],
+                )
+            )
     else:
         v = base.value("approval_wd_mean")
-        headline.append(w["single"].format(base=bname, a=v["mean"], lo=v["ci_low"],
-                                           hi=v["ci_high"], ta=base.value("trips_mean")["mean"],
-                                           ca=base.value("title_wd_mean")["mean"]))
+        headline.append(
+            w["single"].format(
+                base=bname,
+                a=v["mean"],
+                lo=v["ci_low"],
+                hi=v["ci_high"],
+                ta=base.value("trips_mean")["mean"],
+                ca=base.value("title_wd_mean")["mean"],
+            )
+        )
     from sim.analysis.breakdown import bottleneck
 
     dep, wait = bottleneck(base)
     dep_name = base.scenario.departments[dep].name.get(lang) if dep else "-"
-    first = [w["sub"].format(version=sim.__version__, date=dt.date.today().isoformat(),
-                             reps=reps, seed=base.seed), *headline, w["meaning"],
-             w["bottleneck"].format(base=bname, dep=dep_name, wait=wait)]
+    first = [
+        w["sub"].format(
+            version=sim.__version__, date=dt.date.today().isoformat(), reps=reps, seed=base.seed
+        ),
+        *headline,
+        w["meaning"],
+        w["bottleneck"].format(base=bname, dep=dep_name, wait=wait),
+    ]
     results = [base, *comparison.alternatives]
     pages: list[tuple[str, Figure, str]] = [
-        ("lead", charts.lead_time_chart(base, lang=lang, column="approval_wd",
-                                        limits=w["limits"]), "lead")]
+        (
+            "lead",
+            charts.lead_time_chart(base, lang=lang, column="approval_wd", limits=w["limits"]),
+            "lead",
+        )
+    ]
     if comparison.alternatives:
         pages.append(("compare", charts.comparison_chart(comparison, lang=lang), "compare"))
     pages += [
@@ -203,8 +230,11 @@ def write_brief(comparison, out: Path, lang: str = "en") -> Path:
     years = sorted({y for r in results for y in r.assumed_calendar_years})
     if years:
         assumptions.append(w["calendar"].format(years=", ".join(map(str, years))))
-    provenance = [f"{r.scenario.scenario.name}: seed {r.seed}, {len(r.traces)} replications, "
-                  f"levers {', '.join(r.scenario.applied) or '-'}" for r in results]
+    provenance = [
+        f"{r.scenario.scenario.name}: seed {r.seed}, {len(r.traces)} replications, "
+        f"levers {', '.join(r.scenario.applied) or '-'}"
+        for r in results
+    ]
     provenance.append(f"approvalsim {sim.__version__}")
     pdf_path = out / "briefing.pdf"
     with style(lang), PdfPages(pdf_path) as pdf:

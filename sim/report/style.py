@@ -7,8 +7,7 @@ import matplotlib
 matplotlib.use("Agg")  # charts are files; never open a window
 
 # Okabe & Ito (2008), distinguishable under the common colour-vision deficiencies
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
-           "#000000"]
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 
 RC = {
     "figure.dpi": 110,

@@ -16,7 +16,21 @@ from sim.scenario.schema import (
 )
 
 __all__ = [
-    "DIST_NAMES", "CaseType", "Correction", "Department", "Distribution", "Experiment", "Item",
-    "Names", "Problem", "Rework", "Scenario", "ScenarioError", "ScenarioInfo", "Step",
-    "deep_merge", "from_dict", "load",
+    "DIST_NAMES",
+    "CaseType",
+    "Correction",
+    "Department",
+    "Distribution",
+    "Experiment",
+    "Item",
+    "Names",
+    "Problem",
+    "Rework",
+    "Scenario",
+    "ScenarioError",
+    "ScenarioInfo",
+    "Step",
+    "deep_merge",
+    "from_dict",
+    "load",
 ]

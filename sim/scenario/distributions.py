@@ -62,8 +62,7 @@ class _Dist(BaseModel):
 class Exponential(_Dist):
     """Exponential durations with the given mean (memoryless; cv = 1)."""
 
-    dist: Literal["exponential"] = Field(default="exponential",
-                                     description="Which distribution.")
+    dist: Literal["exponential"] = Field(default="exponential", description="Which distribution.")
     mean_: float = Field(alias="mean", gt=0, description="Mean duration.")
 
     @property
@@ -84,8 +83,7 @@ class Exponential(_Dist):
 class LogNormal(_Dist):
     """Lognormal durations given by their mean and coefficient of variation (not by mu, sigma)."""
 
-    dist: Literal["lognormal"] = Field(default="lognormal",
-                                   description="Which distribution.")
+    dist: Literal["lognormal"] = Field(default="lognormal", description="Which distribution.")
     mean_: float = Field(alias="mean", gt=0, description="Mean duration.")
     cv: float = Field(ge=0, le=10, description="Coefficient of variation: std / mean.")
 
@@ -109,8 +107,7 @@ class LogNormal(_Dist):
 class Gamma(_Dist):
     """Gamma durations given by their mean and coefficient of variation (shape = 1 / cv^2)."""
 
-    dist: Literal["gamma"] = Field(default="gamma",
-                               description="Which distribution.")
+    dist: Literal["gamma"] = Field(default="gamma", description="Which distribution.")
     mean_: float = Field(alias="mean", gt=0, description="Mean duration.")
     cv: float = Field(gt=0, le=10, description="Coefficient of variation: std / mean.")
 
@@ -133,8 +130,7 @@ class Gamma(_Dist):
 class Triangular(_Dist):
     """Triangular durations between ``low`` and ``high`` with the given ``mode``."""
 
-    dist: Literal["triangular"] = Field(default="triangular",
-                                    description="Which distribution.")
+    dist: Literal["triangular"] = Field(default="triangular", description="Which distribution.")
     low: float = Field(ge=0, description="Smallest duration.")
     mode: float = Field(ge=0, description="Most likely duration.")
     high: float = Field(gt=0, description="Largest duration.")
@@ -166,16 +162,18 @@ class Triangular(_Dist):
 
     def scaled(self, factor: float) -> Triangular:  # noqa: D102
         return self.model_copy(
-            update={"low": self.low * factor, "mode": self.mode * factor,
-                    "high": self.high * factor}
+            update={
+                "low": self.low * factor,
+                "mode": self.mode * factor,
+                "high": self.high * factor,
+            }
         )
 
 
 class Uniform(_Dist):
     """Uniform durations between ``low`` and ``high``."""
 
-    dist: Literal["uniform"] = Field(default="uniform",
-                                 description="Which distribution.")
+    dist: Literal["uniform"] = Field(default="uniform", description="Which distribution.")
     low: float = Field(ge=0, description="Smallest duration.")
     high: float = Field(gt=0, description="Largest duration.")
 
@@ -203,8 +201,9 @@ class Uniform(_Dist):
 class Deterministic(_Dist):
     """A fixed duration. A bare number in a scenario file means this."""
 
-    dist: Literal["deterministic"] = Field(default="deterministic",
-                                       description="Which distribution.")
+    dist: Literal["deterministic"] = Field(
+        default="deterministic", description="Which distribution."
+    )
     value: float = Field(ge=0, description="The duration.")
 
     @property
@@ -225,8 +224,7 @@ class Deterministic(_Dist):
 class Empirical(_Dist):
     """Durations resampled with equal weight from observed ``values``."""
 
-    dist: Literal["empirical"] = Field(default="empirical",
-                                   description="Which distribution.")
+    dist: Literal["empirical"] = Field(default="empirical", description="Which distribution.")
     values: tuple[Annotated[float, Field(ge=0)], ...] = Field(
         min_length=1, description="Observed durations, each equally likely."
     )
@@ -248,8 +246,15 @@ class Empirical(_Dist):
         return self.model_copy(update={"values": tuple(v * factor for v in self.values)})
 
 
-DIST_NAMES = ("exponential", "lognormal", "gamma", "triangular", "uniform", "deterministic",
-              "empirical")
+DIST_NAMES = (
+    "exponential",
+    "lognormal",
+    "gamma",
+    "triangular",
+    "uniform",
+    "deterministic",
+    "empirical",
+)
 
 
 def _number_is_deterministic(value: Any) -> Any:

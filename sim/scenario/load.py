@@ -38,8 +38,11 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.path}: {self.message}" if self.path else (
-            f"{self.file}: {self.message}")
+        return (
+            f"{self.file}: {self.path}: {self.message}"
+            if self.path
+            else (f"{self.file}: {self.message}")
+        )
 
 
 class ScenarioError(ValueError):
@@ -51,6 +54,7 @@ class ScenarioError(ValueError):
 
 
 # --------------------------------------------------------------------------- reading and merging
+
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """Merge ``override`` over ``base``: tables merge recursively, other values replace."""
@@ -87,8 +91,13 @@ def read_tree(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
     shown = _display(path)
     if path in _chain:
         cycle = " -> ".join(p.name for p in (*_chain, path))
-        raise ScenarioError([Problem(_display(_chain[0]), "extends",
-                                     f"files extend each other in a cycle: {cycle}")])
+        raise ScenarioError(
+            [
+                Problem(
+                    _display(_chain[0]), "extends", f"files extend each other in a cycle: {cycle}"
+                )
+            ]
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -105,13 +114,19 @@ def read_tree(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
     if parent is None:
         return data, origins
     if not isinstance(parent, str):
-        raise ScenarioError([Problem(shown, "extends", f"must be a file name (a string), got "
-                                     f"{type(parent).__name__}")])
+        raise ScenarioError(
+            [
+                Problem(
+                    shown, "extends", f"must be a file name (a string), got {type(parent).__name__}"
+                )
+            ]
+        )
     base, base_origins = read_tree(path.parent / parent, (*_chain, path))
     return deep_merge(base, data), {**base_origins, **origins}
 
 
 # --------------------------------------------------------------------------- error formatting
+
 
 def _join(path: Iterable[Any]) -> str:
     out = ""
@@ -207,8 +222,10 @@ def _message(err: Mapping[str, Any], path: list[Any], data: Any) -> str:
         return "required key is missing"
     if kind == "union_tag_invalid":
         ctx = err.get("ctx", {})
-        return (f"unknown {ctx.get('discriminator', 'kind').strip(chr(39))} "
-                f"{ctx.get('tag')!r} (valid: {ctx.get('expected_tags')})")
+        return (
+            f"unknown {ctx.get('discriminator', 'kind').strip(chr(39))} "
+            f"{ctx.get('tag')!r} (valid: {ctx.get('expected_tags')})"
+        )
     if kind == "union_tag_not_found":
         ctx = err.get("ctx", {})
         return f"needs a {ctx.get('discriminator', 'tag')} key to say which kind it is"
@@ -233,23 +250,29 @@ def _origin(path: list[Any], origins: Mapping[tuple, str], default: str) -> str:
     return default
 
 
-def validation_problems(exc: ValidationError, data: Any, file: str,
-                        origins: Mapping[tuple, str] | None = None) -> list[Problem]:
+def validation_problems(
+    exc: ValidationError, data: Any, file: str, origins: Mapping[tuple, str] | None = None
+) -> list[Problem]:
     """Turn a pydantic ``ValidationError`` into located problems."""
-    errors = [(err, _clean_loc(tuple(err["loc"]), data, missing=err["type"] == "missing"))
-              for err in exc.errors()]
+    errors = [
+        (err, _clean_loc(tuple(err["loc"]), data, missing=err["type"] == "missing"))
+        for err in exc.errors()
+    ]
     out = []
     for err, path in errors:
         if err["type"] == "too_short" and any(
-                len(other) > len(path) and other[:len(path)] == path for _, other in errors):
+            len(other) > len(path) and other[: len(path)] == path for _, other in errors
+        ):
             continue  # a list emptied by its own broken elements: those are the real problems
-        out.append(Problem(_origin(path, origins or {}, file), _join(path),
-                           _message(err, path, data)))
+        out.append(
+            Problem(_origin(path, origins or {}, file), _join(path), _message(err, path, data))
+        )
     # the same problem reported through two union members is said once
     return list(dict.fromkeys(out))
 
 
 # --------------------------------------------------------------------------- cross references
+
 
 def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
     known = sorted(known)
@@ -269,7 +292,7 @@ def find_cycle(edges: Mapping[str, Iterable[str]]) -> list[str] | None:
         stack.append(node)
         for nxt in edges.get(node, ()):
             if state.get(nxt) == 1:
-                return stack[stack.index(nxt):] + [nxt]
+                return stack[stack.index(nxt) :] + [nxt]
             if nxt not in state and nxt in edges:
                 found = visit(nxt)
                 if found:
@@ -300,8 +323,10 @@ def reachable(starts: Iterable[Any], edges: Any) -> set[Any]:
 
 def ancestors(item: str, scenario: Scenario) -> set[str]:
     """Every item that must finish before ``item`` (through ``requires`` and ``after``)."""
-    preds = {i: [p for p in (*it.requires, *it.after) if p in scenario.items]
-             for i, it in scenario.items.items()}
+    preds = {
+        i: [p for p in (*it.requires, *it.after) if p in scenario.items]
+        for i, it in scenario.items.items()
+    }
     return reachable([item], preds) - {item}
 
 
@@ -311,56 +336,86 @@ def check_references(sc: Scenario, file: str) -> list[Problem]:
     deps, items = sc.departments, sc.items
     for iid, it in items.items():
         if it.department is not None and it.department not in deps:
-            out.append(Problem(file, f"items.{iid}.department",
-                               _unknown("department", it.department, deps)))
+            out.append(
+                Problem(
+                    file, f"items.{iid}.department", _unknown("department", it.department, deps)
+                )
+            )
         for variant in ("steps", "assessed_steps"):
             for k, step in enumerate(getattr(it, variant) or ()):
                 if step.department is not None and step.department not in deps:
-                    out.append(Problem(file, f"items.{iid}.{variant}[{k}].department",
-                                       _unknown("department", step.department, deps)))
+                    out.append(
+                        Problem(
+                            file,
+                            f"items.{iid}.{variant}[{k}].department",
+                            _unknown("department", step.department, deps),
+                        )
+                    )
         for key in ("requires", "after"):
             for k, pre in enumerate(getattr(it, key)):
                 if pre not in items:
-                    out.append(Problem(file, f"items.{iid}.{key}[{k}]",
-                                       _unknown("item", pre, items)))
+                    out.append(
+                        Problem(file, f"items.{iid}.{key}[{k}]", _unknown("item", pre, items))
+                    )
                 elif pre == iid:
-                    out.append(Problem(file, f"items.{iid}.{key}[{k}]",
-                                       "an item cannot come after itself"))
+                    out.append(
+                        Problem(file, f"items.{iid}.{key}[{k}]", "an item cannot come after itself")
+                    )
     for name, iid in sc.scenario.milestones.items():
         if iid not in items:
             out.append(Problem(file, f"scenario.milestones.{name}", _unknown("item", iid, items)))
     for cid, ct in sc.case_types.items():
         for k, iid in enumerate(ct.items):
             if iid not in items:
-                out.append(Problem(file, f"case_types.{cid}.items[{k}]",
-                                   _unknown("item", iid, items)))
+                out.append(
+                    Problem(file, f"case_types.{cid}.items[{k}]", _unknown("item", iid, items))
+                )
         if all(i in items and items[i].background for i in ct.items):
-            out.append(Problem(file, f"case_types.{cid}.items", "needs at least one item that "
-                               "is not background work (a case would never finish)"))
+            out.append(
+                Problem(
+                    file,
+                    f"case_types.{cid}.items",
+                    "needs at least one item that "
+                    "is not background work (a case would never finish)",
+                )
+            )
         dupes = sorted({i for i in ct.items if ct.items.count(i) > 1})
         if dupes:
-            out.append(Problem(file, f"case_types.{cid}.items",
-                               f"lists {', '.join(dupes)} more than once"))
+            out.append(
+                Problem(file, f"case_types.{cid}.items", f"lists {', '.join(dupes)} more than once")
+            )
     if out:
         return out
     cycle = find_cycle({iid: (*it.requires, *it.after) for iid, it in items.items()})
     if cycle:
-        out.append(Problem(file, f"items.{cycle[0]}",
-                           "requires/after edges form a cycle: " + " -> ".join(reversed(cycle))))
+        out.append(
+            Problem(
+                file,
+                f"items.{cycle[0]}",
+                "requires/after edges form a cycle: " + " -> ".join(reversed(cycle)),
+            )
+        )
         return out
     for iid, it in items.items():
         if it.rework is not None:
             if it.rework.to not in items:
-                out.append(Problem(file, f"items.{iid}.rework.to",
-                                   _unknown("item", it.rework.to, items)))
+                out.append(
+                    Problem(file, f"items.{iid}.rework.to", _unknown("item", it.rework.to, items))
+                )
             elif it.rework.to not in ancestors(iid, sc):
-                out.append(Problem(file, f"items.{iid}.rework.to",
-                                   f"{it.rework.to!r} is not an earlier item of {iid!r} (valid: "
-                                   f"{', '.join(sorted(ancestors(iid, sc))) or 'none'})"))
+                out.append(
+                    Problem(
+                        file,
+                        f"items.{iid}.rework.to",
+                        f"{it.rework.to!r} is not an earlier item of {iid!r} (valid: "
+                        f"{', '.join(sorted(ancestors(iid, sc))) or 'none'})",
+                    )
+                )
     return out
 
 
 # --------------------------------------------------------------------------- arrivals from CSV
+
 
 def _csv_to_days(data: dict[str, Any], base_dir: Path, file: str) -> list[Problem]:
     """Replace CSV arrivals by the list of arrival days, so the model never reads files."""
@@ -384,20 +439,35 @@ def _csv_to_days(data: dict[str, Any], base_dir: Path, file: str) -> list[Proble
         days = []
         for n, row in enumerate(rows, start=2):
             if column not in row:
-                problems.append(Problem(file, f"{key}.column", f"{path.name} has no column "
-                                        f"{column!r} (valid: {', '.join(row)})"))
+                problems.append(
+                    Problem(
+                        file,
+                        f"{key}.column",
+                        f"{path.name} has no column {column!r} (valid: {', '.join(row)})",
+                    )
+                )
                 break
             try:
                 when = dt.datetime.fromisoformat(row[column].strip())
             except (ValueError, AttributeError):
-                problems.append(Problem(file, f"{key}.file", f"{path.name} line {n}: "
-                                        f"{row[column]!r} is not an ISO date"))
+                problems.append(
+                    Problem(
+                        file,
+                        f"{key}.file",
+                        f"{path.name} line {n}: {row[column]!r} is not an ISO date",
+                    )
+                )
                 break
             origin = dt.datetime.combine(start, dt.time())
             delta = (when - origin).total_seconds() / 86400
             if delta < 0:
-                problems.append(Problem(file, f"{key}.file", f"{path.name} line {n}: {when} is "
-                                        f"before the scenario start {start}"))
+                problems.append(
+                    Problem(
+                        file,
+                        f"{key}.file",
+                        f"{path.name} line {n}: {when} is before the scenario start {start}",
+                    )
+                )
                 break
             days.append(delta)
         if not days and not problems:
@@ -409,10 +479,15 @@ def _csv_to_days(data: dict[str, Any], base_dir: Path, file: str) -> list[Proble
 
 # --------------------------------------------------------------------------- public API
 
-def from_dict(data: Mapping[str, Any], *, source: str = "<scenario>",
-              origins: Mapping[tuple, str] | None = None,
-              base_dir: Path | None = None,
-              checks: Iterable[Callable[[Scenario, str], list[Problem]]] = ()) -> Scenario:
+
+def from_dict(
+    data: Mapping[str, Any],
+    *,
+    source: str = "<scenario>",
+    origins: Mapping[tuple, str] | None = None,
+    base_dir: Path | None = None,
+    checks: Iterable[Callable[[Scenario, str], list[Problem]]] = (),
+) -> Scenario:
     """Validate a scenario given as plain data (as read from TOML). Raises ScenarioError.
 
     ``checks`` are further validators run on the valid scenario (the reform layer passes the
@@ -435,8 +510,11 @@ def from_dict(data: Mapping[str, Any], *, source: str = "<scenario>",
     return sc
 
 
-def load(path: str | Path, overrides: Mapping[str, Any] | None = None,
-         checks: Iterable[Callable[[Scenario, str], list[Problem]]] = ()) -> Scenario:
+def load(
+    path: str | Path,
+    overrides: Mapping[str, Any] | None = None,
+    checks: Iterable[Callable[[Scenario, str], list[Problem]]] = (),
+) -> Scenario:
     """Load, merge (``extends``) and validate a scenario file.
 
     ``overrides`` is merged over the file's data (same shape, e.g.
@@ -447,5 +525,6 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None,
     if overrides:
         data = deep_merge(data, overrides)
     resolved = path.resolve()
-    return from_dict(data, source=_display(resolved), origins=origins, base_dir=resolved.parent,
-                     checks=checks)
+    return from_dict(
+        data, source=_display(resolved), origins=origins, base_dir=resolved.parent, checks=checks
+    )

@@ -30,15 +30,22 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("items.<id>.correction", s.Correction),
     ("items.<id>.rework", s.Rework),
     ("[case_types.<id>]", s.CaseType),
-    ("arrivals, process = \"poisson\"", s.PoissonArrivals),
-    ("arrivals, process = \"csv\"", s.CsvArrivals),
-    ("arrivals, process = \"list\"", s.ListArrivals),
+    ('arrivals, process = "poisson"', s.PoissonArrivals),
+    ('arrivals, process = "csv"', s.CsvArrivals),
+    ('arrivals, process = "list"', s.ListArrivals),
     ("[experiment]", s.Experiment),
     ("[problems]", s.Problems),
     ("name (any display name)", s.Names),
 ]
-DISTS: list[type[BaseModel]] = [d.Exponential, d.LogNormal, d.Gamma, d.Triangular, d.Uniform,
-                                d.Deterministic, d.Empirical]
+DISTS: list[type[BaseModel]] = [
+    d.Exponential,
+    d.LogNormal,
+    d.Gamma,
+    d.Triangular,
+    d.Uniform,
+    d.Deterministic,
+    d.Empirical,
+]
 
 
 def _type_name(ann: Any) -> str:
@@ -46,7 +53,8 @@ def _type_name(ann: Any) -> str:
     if origin is typing.Annotated:
         inner = typing.get_args(ann)[0]
         if typing.get_origin(inner) in (typing.Union, types.UnionType) and all(
-                isinstance(a, type) and issubclass(a, d._Dist) for a in typing.get_args(inner)):
+            isinstance(a, type) and issubclass(a, d._Dist) for a in typing.get_args(inner)
+        ):
             return "distribution"
         return _type_name(inner)
     if origin is typing.Literal:
@@ -61,14 +69,20 @@ def _type_name(ann: Any) -> str:
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         return "table" if ann is not s.Names else "name"
     return {str: "string", int: "integer", float: "number", bool: "boolean"}.get(
-        ann, getattr(ann, "__name__", str(ann)))
+        ann, getattr(ann, "__name__", str(ann))
+    )
 
 
 def _range(info: FieldInfo) -> str:
     parts = []
     for m in info.metadata:
-        for attr, sym in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<"),
-                          ("min_length", "length >=")):
+        for attr, sym in (
+            ("ge", ">="),
+            ("gt", ">"),
+            ("le", "<="),
+            ("lt", "<"),
+            ("min_length", "length >="),
+        ):
             v = getattr(m, attr, None)
             if v is not None:
                 parts.append(f"{sym} {v}")
@@ -85,8 +99,9 @@ def _default(info: FieldInfo) -> str:
     else:
         value = info.default
     if isinstance(value, BaseModel):
-        return "`" + json.dumps(value.model_dump(mode="json", by_alias=True,
-                                                 exclude_none=True)) + "`"
+        return (
+            "`" + json.dumps(value.model_dump(mode="json", by_alias=True, exclude_none=True)) + "`"
+        )
     return f"`{json.dumps(value, default=str)}`"
 
 
@@ -95,8 +110,10 @@ def _table(model: type[BaseModel]) -> list[str]:
     for name, info in model.model_fields.items():
         key = info.alias or name
         desc = (info.description or "").replace("|", "\\|")
-        lines.append(f"| `{key}` | {_type_name(info.annotation)} | {_default(info)} | "
-                     f"{_range(info)} | {desc} |")
+        lines.append(
+            f"| `{key}` | {_type_name(info.annotation)} | {_default(info)} | "
+            f"{_range(info)} | {desc} |"
+        )
     return lines
 
 
@@ -117,10 +134,14 @@ def markdown() -> str:
     ]
     for heading, model in SECTIONS:
         out += [f"## `{heading}`", "", (model.__doc__ or "").strip(), "", *_table(model), ""]
-    out += ["## Distributions", "",
-            "Written `{ dist = \"<name>\", ... }`; a bare number means `deterministic`. Effort is "
-            "in staff hours; delays and turnarounds take `unit` = `working_days` (default), "
-            "`calendar_days` or `hours`.", ""]
+    out += [
+        "## Distributions",
+        "",
+        'Written `{ dist = "<name>", ... }`; a bare number means `deterministic`. Effort is '
+        "in staff hours; delays and turnarounds take `unit` = `working_days` (default), "
+        "`calendar_days` or `hours`.",
+        "",
+    ]
     for model in DISTS:
         tag = model.model_fields["dist"].default
         out += [f"### `{tag}`", "", (model.__doc__ or "").strip(), "", *_table(model), ""]
@@ -130,8 +151,10 @@ def markdown() -> str:
 def json_schema() -> str:
     """The JSON Schema of a scenario file, as text."""
     schema = s.Scenario.model_json_schema(by_alias=True)
-    schema["properties"]["extends"] = {"type": "string",
-                                       "description": "Scenario file this one is laid over."}
+    schema["properties"]["extends"] = {
+        "type": "string",
+        "description": "Scenario file this one is laid over.",
+    }
     return json.dumps(schema, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
 
 

@@ -28,8 +28,10 @@ _FROZEN = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 Identifier = Annotated[
     str,
-    Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", description="An identifier: a letter, then "
-          "letters, digits, '_' or '-'."),
+    Field(
+        pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$",
+        description="An identifier: a letter, then letters, digits, '_' or '-'.",
+    ),
 ]
 
 
@@ -86,8 +88,9 @@ class Department(BaseModel):
 
     model_config = _FROZEN
     name: Names = Field(default_factory=Names, description="Display name (zh and en).")
-    staff: int = Field(ge=1, le=10_000, description="Number of staff, each serving one task at a "
-                       "time.")
+    staff: int = Field(
+        ge=1, le=10_000, description="Number of staff, each serving one task at a time."
+    )
     office_hours: str = Field(
         default="09:00-12:00,13:30-17:30",
         description="Daily opening hours on working days, e.g. '09:00-12:00,13:30-17:30'; "
@@ -99,7 +102,9 @@ class Department(BaseModel):
         "day share one trip); 'office': its own office (each submission is a trip).",
     )
     transfer_days: float = Field(
-        default=0.0, ge=0, le=365,
+        default=0.0,
+        ge=0,
+        le=365,
         description="Working days a paper file takes to travel from this department to the next "
         "one after each of its items (0 in the zone or online).",
     )
@@ -148,8 +153,9 @@ class Step(BaseModel):
         if self.department is not None and self.effort is None:
             raise ValueError("only an 'effort' step can name a department")
         if self.effort is not None and self.effort.unit not in (None, "hours"):
-            raise ValueError(f"effort is counted in staff hours (got unit {self.effort.unit!r}; "
-                             "valid: hours)")
+            raise ValueError(
+                f"effort is counted in staff hours (got unit {self.effort.unit!r}; valid: hours)"
+            )
         return self
 
 
@@ -157,14 +163,19 @@ class Correction(BaseModel):
     """The file comes back for correction (补正): the applicant fixes it, it is reviewed again."""
 
     model_config = _FROZEN
-    probability: float = Field(ge=0, le=1, description="Chance that a review sends the file "
-                               "back, at each attempt.")
+    probability: float = Field(
+        ge=0, le=1, description="Chance that a review sends the file back, at each attempt."
+    )
     turnaround: Distribution = Field(
         default_factory=lambda: Deterministic(value=5, unit="working_days"),
         description="Applicant's time to correct and resubmit (default 5 working days).",
     )
-    max_rounds: int = Field(default=3, ge=1, le=20, description="At most this many corrections "
-                            "per item; after them the file passes.")
+    max_rounds: int = Field(
+        default=3,
+        ge=1,
+        le=20,
+        description="At most this many corrections per item; after them the file passes.",
+    )
     from_step: str | None = Field(
         default=None,
         description="Name of the step the corrected file restarts from (default: the first).",
@@ -176,8 +187,10 @@ class Rework(BaseModel):
 
     model_config = _FROZEN
     probability: float = Field(ge=0, le=1, description="Chance, after this item, of going back.")
-    to: str = Field(description="The earlier item to redo; it and every item between it and "
-                    "this one are handled again.")
+    to: str = Field(
+        description="The earlier item to redo; it and every item between it and "
+        "this one are handled again."
+    )
     max_rounds: int = Field(default=1, ge=1, le=10, description="At most this many send-backs.")
 
 
@@ -187,7 +200,9 @@ class Item(BaseModel):
     model_config = _FROZEN
     name: Names = Field(default_factory=Names, description="Display name (zh and en).")
     stage: int | None = Field(
-        default=None, ge=1, le=4,
+        default=None,
+        ge=1,
+        le=4,
         description="Approval stage 1-4 (立项用地规划许可, 工程建设许可, 施工许可, 竣工验收); "
         "may be left out only for applicant items.",
     )
@@ -223,7 +238,9 @@ class Item(BaseModel):
         "finish while it is still in progress.",
     )
     probability: float = Field(
-        default=1.0, ge=0, le=1,
+        default=1.0,
+        ge=0,
+        le=1,
         description="Share of cases that need this item (drawn per case); the others skip it.",
     )
     assessed_steps: tuple[Step, ...] | None = Field(
@@ -254,7 +271,8 @@ class Item(BaseModel):
         if self.assessed_steps is not None and not self.regional:
             raise ValueError("'assessed_steps' is only for items flagged 'regional'")
         if self.kind == "applicant" and any(
-                s.effort is not None for s in self.assessed_steps or ()):
+            s.effort is not None for s in self.assessed_steps or ()
+        ):
             raise ValueError("an applicant item has only 'delay' steps (no department staff)")
         names = [s.name for s in self.steps]
         if self.correction and self.correction.from_step is not None:
@@ -308,12 +326,16 @@ class CaseType(BaseModel):
         description="Multiplier on every effort of the case, drawn once per case.",
     )
     priority: int = Field(
-        default=0, ge=-100, le=100,
+        default=0,
+        ge=-100,
+        le=100,
         description="Higher is served first at every department (a green channel), without "
         "interrupting work in hand.",
     )
     assessed_share: float = Field(
-        default=0.0, ge=0, le=1,
+        default=0.0,
+        ge=0,
+        le=1,
         description="Share of cases whose site lies in a regionally assessed area (drawn per "
         "case); they use the 'assessed_steps' of regional items.",
     )
@@ -326,18 +348,24 @@ class ScenarioInfo(BaseModel):
     name: str = Field(min_length=1, description="Name used in results folders and charts.")
     description: str = Field(default="", description="What the scenario represents.")
     start: dt.date = Field(description="First day (ISO date); the clock starts at 00:00.")
-    horizon_days: float = Field(gt=0, le=36_500, description="Cases arrive during this many "
-                                "calendar days.")
-    warmup_days: float = Field(default=0, ge=0, description="Cases arriving before this day are "
-                               "left out of the statistics.")
+    horizon_days: float = Field(
+        gt=0, le=36_500, description="Cases arrive during this many calendar days."
+    )
+    warmup_days: float = Field(
+        default=0,
+        ge=0,
+        description="Cases arriving before this day are left out of the statistics.",
+    )
     milestones: dict[Identifier, str] = Field(
         default_factory=dict,
         description="Named milestones: the finish of an item, recorded per case (e.g. "
-        "completion = \"construction\", title = \"first_registration\"). With 'completion' "
+        'completion = "construction", title = "first_registration"). With \'completion\' '
         "and 'title', time to title is measured between them (else: the stage-4 span).",
     )
     drain_days: float = Field(
-        default=1095, ge=0, le=36_500,
+        default=1095,
+        ge=0,
+        le=36_500,
         description="After the horizon, keep running at most this long for cases in progress to "
         "finish; cases still open then are reported as unfinished.",
     )
@@ -345,8 +373,10 @@ class ScenarioInfo(BaseModel):
     @model_validator(mode="after")
     def _warmup(self) -> ScenarioInfo:
         if self.warmup_days >= self.horizon_days:
-            raise ValueError(f"warmup_days ({self.warmup_days}) must be less than horizon_days "
-                             f"({self.horizon_days})")
+            raise ValueError(
+                f"warmup_days ({self.warmup_days}) must be less than horizon_days "
+                f"({self.horizon_days})"
+            )
         return self
 
 
@@ -354,8 +384,9 @@ class Problems(BaseModel):
     """Blocking problems (e.g. a land or utility dispute) that stall a case at a stage's start."""
 
     model_config = _FROZEN
-    probability: dict[Annotated[str, Field(pattern=r"^[1-4]$")],
-                      Annotated[float, Field(ge=0, le=1)]] = Field(
+    probability: dict[
+        Annotated[str, Field(pattern=r"^[1-4]$")], Annotated[float, Field(ge=0, le=1)]
+    ] = Field(
         default_factory=dict,
         description="Chance, per stage ('1'..'4'), that a case hits a problem on entering it.",
     )
@@ -364,7 +395,8 @@ class Problems(BaseModel):
         description="How long a problem stalls the stage if nobody escalates it.",
     )
     cap_days: float | None = Field(
-        default=None, ge=0,
+        default=None,
+        ge=0,
         description="With problem coordination: a stall is escalated and ends after at most "
         "this many working days (none: no cap).",
     )
@@ -375,8 +407,9 @@ class Experiment(BaseModel):
 
     model_config = _FROZEN
     replications: int = Field(default=10, ge=1, le=100_000, description="Independent runs.")
-    seed: int = Field(default=20230920, ge=0, le=2**63 - 1, description="Root seed of all "
-                      "randomness.")
+    seed: int = Field(
+        default=20230920, ge=0, le=2**63 - 1, description="Root seed of all randomness."
+    )
 
 
 class Scenario(BaseModel):

@@ -22,8 +22,10 @@ DEFAULT = ROOT / "scenarios" / "default.toml"
 
 
 def small_default(**over):
-    return sim.load(DEFAULT, overrides={"scenario": {"horizon_days": 200, "warmup_days": 30,
-                                                     "drain_days": 500}, **over})
+    return sim.load(
+        DEFAULT,
+        overrides={"scenario": {"horizon_days": 200, "warmup_days": 30, "drain_days": 500}, **over},
+    )
 
 
 def test_nominal_95_percent_intervals_cover_the_truth():
@@ -31,16 +33,19 @@ def test_nominal_95_percent_intervals_cover_the_truth():
     sojourn time over 5 replications must cover 1 / (mu - lambda) in 92-98% of them (the
     binomial spread of 200 trials at 95% is +-1.5 points)."""
     lam = 0.5  # per hour, mu = 1
-    sc = build(base_data(
-        scenario={"horizon_days": 125, "warmup_days": 10, "drain_days": 20},
-        case_types={"c": {"arrivals": {"process": "poisson", "per_year": lam * 24 * 365}}},
-    ))
+    sc = build(
+        base_data(
+            scenario={"horizon_days": 125, "warmup_days": 10, "drain_days": 20},
+            case_types={"c": {"arrivals": {"process": "poisson", "per_year": lam * 24 * 365}}},
+        )
+    )
     truth = mmc_mean_wait(lam, 1.0, 1) + 1.0
     covered = 0
     for seed in range(200):
         res = sim.run(sc, replications=5, seed=1000 + seed)
-        per_rep = [((c := t.window_cases())["finish_h"] - c["arrival_h"]).mean()
-                   for t in res.traces]
+        per_rep = [
+            ((c := t.window_cases())["finish_h"] - c["arrival_h"]).mean() for t in res.traces
+        ]
         m, lo, hi = sim.analysis.t_interval(per_rep)
         covered += lo <= truth <= hi
     print(f"nominal 95% intervals covered the exact mean in {covered} of 200 experiments")
@@ -49,9 +54,10 @@ def test_nominal_95_percent_intervals_cover_the_truth():
 
 def test_common_random_numbers_shrink_the_variance_of_a_paired_delta():
     base = small_default()
-    alt = small_default(scenario={"name": "colocated", "horizon_days": 200, "warmup_days": 30,
-                                  "drain_days": 500},
-                        reforms={"colocation": {"departments": ["housing", "environment"]}})
+    alt = small_default(
+        scenario={"name": "colocated", "horizon_days": 200, "warmup_days": 30, "drain_days": 500},
+        reforms={"colocation": {"departments": ["housing", "environment"]}},
+    )
     reps = 12
     crn = compare(base, alt, replications=reps, seed=5)
     b = sim.run(base, replications=reps, seed=5)
@@ -72,23 +78,65 @@ def test_common_random_numbers_shrink_the_variance_of_a_paired_delta():
 
 def test_compare_json_has_the_documented_fields():
     out = subprocess.run(
-        [sys.executable, "-m", "sim.cli", "compare", str(DEFAULT), str(DEFAULT), "-r", "2",
-         "-j", "1", "--format", "json"], capture_output=True, text=True, cwd=ROOT)
+        [
+            sys.executable,
+            "-m",
+            "sim.cli",
+            "compare",
+            str(DEFAULT),
+            str(DEFAULT),
+            "-r",
+            "2",
+            "-j",
+            "1",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     # two scenarios with one name are refused, with a located message
     assert out.returncode == 2 and "scenario.name" in out.stderr
 
 
 def test_compare_records(tmp_path):
     alt_file = tmp_path / "alt.toml"
-    alt_file.write_text(f'extends = "{DEFAULT.as_posix()}"\n[scenario]\nname = "alt"\n'
-                        '[reforms.online]\n', encoding="utf-8")
+    alt_file.write_text(
+        f'extends = "{DEFAULT.as_posix()}"\n[scenario]\nname = "alt"\n[reforms.online]\n',
+        encoding="utf-8",
+    )
     out = subprocess.run(
-        [sys.executable, "-m", "sim.cli", "compare", str(DEFAULT), str(alt_file), "-r", "2",
-         "-j", "1", "--format", "json"], capture_output=True, text=True, cwd=ROOT)
+        [
+            sys.executable,
+            "-m",
+            "sim.cli",
+            "compare",
+            str(DEFAULT),
+            str(alt_file),
+            "-r",
+            "2",
+            "-j",
+            "1",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert out.returncode == 0, out.stderr
     rows = json.loads(out.stdout)
-    need = {"scenario", "metric", "baseline_mean", "alternative_mean", "delta", "delta_ci_low",
-            "delta_ci_high", "relative_delta"}
+    need = {
+        "scenario",
+        "metric",
+        "baseline_mean",
+        "alternative_mean",
+        "delta",
+        "delta_ci_low",
+        "delta_ci_high",
+        "relative_delta",
+    }
     assert rows and all(need <= set(r) for r in rows)
     trips = next(r for r in rows if r["metric"] == "trips_mean" and r["group"] == "all")
     assert trips["delta"] <= 0
@@ -108,8 +156,9 @@ def test_summary_is_identical_for_any_number_of_workers_and_dask():
     one = sim.run(sc, replications=4, jobs=1)
     two = sim.run(sc, replications=4, jobs=2)
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
         from sim.experiment.executors import dask_executor
 
         with dask_executor(cluster.scheduler_address) as ex:
@@ -162,10 +211,24 @@ def test_interrupted_sweep_resumes_to_the_same_results(tmp_path):
 
 
 def test_sweep_cli_writes_tables(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "sim.cli", "sweep",
-                          str(ROOT / "scenarios" / "sweeps" / "default_staffing.toml"),
-                          "-o", str(tmp_path / "sw"), "-j", "2", "-q"],
-                         capture_output=True, text=True, cwd=ROOT, timeout=600)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim.cli",
+            "sweep",
+            str(ROOT / "scenarios" / "sweeps" / "default_staffing.toml"),
+            "-o",
+            str(tmp_path / "sw"),
+            "-j",
+            "2",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
     assert out.returncode == 0, out.stderr
     for name in ("points.csv", "tornado.csv", "sobol.csv"):
         assert (tmp_path / "sw" / name).exists()

@@ -23,16 +23,19 @@ def clock(start: dt.date) -> OfficeClock:
     return OfficeClock(WorkCalendar(start, 400), HOURS)
 
 
-@pytest.mark.parametrize(("submitted", "expected"), [
-    # an ordinary Friday: one hour on Friday, the second on Monday morning
-    (dt.datetime(2026, 3, 6, 16, 30), dt.datetime(2026, 3, 9, 10, 0)),
-    # Friday before a make-up working Saturday (2026-10-10, after the National Day holiday)
-    (dt.datetime(2026, 10, 9, 16, 30), dt.datetime(2026, 10, 10, 10, 0)),
-    # the eve of the National Day holiday: the work resumes on 2026-10-08
-    (dt.datetime(2026, 9, 30, 16, 30), dt.datetime(2026, 10, 8, 10, 0)),
-    # lunch break: 11:30 + 2 h of work = 11:30-12:00 and 13:30-15:00
-    (dt.datetime(2026, 3, 4, 11, 30), dt.datetime(2026, 3, 4, 15, 0)),
-])
+@pytest.mark.parametrize(
+    ("submitted", "expected"),
+    [
+        # an ordinary Friday: one hour on Friday, the second on Monday morning
+        (dt.datetime(2026, 3, 6, 16, 30), dt.datetime(2026, 3, 9, 10, 0)),
+        # Friday before a make-up working Saturday (2026-10-10, after the National Day holiday)
+        (dt.datetime(2026, 10, 9, 16, 30), dt.datetime(2026, 10, 10, 10, 0)),
+        # the eve of the National Day holiday: the work resumes on 2026-10-08
+        (dt.datetime(2026, 9, 30, 16, 30), dt.datetime(2026, 10, 8, 10, 0)),
+        # lunch break: 11:30 + 2 h of work = 11:30-12:00 and 13:30-15:00
+        (dt.datetime(2026, 3, 4, 11, 30), dt.datetime(2026, 3, 4, 15, 0)),
+    ],
+)
 def test_two_hour_task_finishes_in_office_hours(submitted, expected):
     start = dt.date(2026, 3, 2)
     c = clock(start)
@@ -43,12 +46,14 @@ def test_model_uses_the_same_office_hours():
     """A two-hour task handed in on a Friday at 16:30, through the whole model."""
     start = dt.date(2026, 3, 2)
     friday = at(start, dt.datetime(2026, 3, 6, 16, 30)) / 24
-    sc = build(base_data(
-        scenario={"start": "2026-03-02", "horizon_days": 10},
-        departments={"desk": {"office_hours": "09:00-12:00,13:30-17:30"}},
-        items={"job": {"steps": [{"name": "serve", "effort": 2.0}]}},
-        case_types={"c": {"arrivals": {"process": "list", "days": [friday]}}},
-    ))
+    sc = build(
+        base_data(
+            scenario={"start": "2026-03-02", "horizon_days": 10},
+            departments={"desk": {"office_hours": "09:00-12:00,13:30-17:30"}},
+            items={"job": {"steps": [{"name": "serve", "effort": 2.0}]}},
+            case_types={"c": {"arrivals": {"process": "list", "days": [friday]}}},
+        )
+    )
     task = simulate(sc).tasks.iloc[0]
     assert task["finished_h"] == pytest.approx(at(start, dt.datetime(2026, 3, 9, 10, 0)))
 

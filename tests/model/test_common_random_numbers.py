@@ -11,9 +11,14 @@ from tests.conftest import base_data, build
 def two_items(extra: bool):
     data = base_data(
         departments={"desk": {"staff": 2}, "other": {"staff": 1}},
-        items={"job": {"correction": {"probability": 0.3}},
-               "side": {"stage": 1, "department": "other",
-                        "steps": [{"name": "x", "effort": {"dist": "gamma", "mean": 3, "cv": 1}}]}},
+        items={
+            "job": {"correction": {"probability": 0.3}},
+            "side": {
+                "stage": 1,
+                "department": "other",
+                "steps": [{"name": "x", "effort": {"dist": "gamma", "mean": 3, "cv": 1}}],
+            },
+        },
         case_types={"c": {"items": ["job", "side"] if extra else ["job"]}},
     )
     return build(data)

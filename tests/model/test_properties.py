@@ -13,23 +13,29 @@ from tests.conftest import build
 
 DISTS = st.one_of(
     st.builds(lambda m: {"dist": "exponential", "mean": m}, st.floats(0.1, 8)),
-    st.builds(lambda m, c: {"dist": "lognormal", "mean": m, "cv": c}, st.floats(0.1, 8),
-              st.floats(0, 2)),
+    st.builds(
+        lambda m, c: {"dist": "lognormal", "mean": m, "cv": c}, st.floats(0.1, 8), st.floats(0, 2)
+    ),
     st.builds(lambda v: {"dist": "deterministic", "value": v}, st.floats(0, 8)),
-    st.builds(lambda vs: {"dist": "empirical", "values": vs},
-              st.lists(st.floats(0, 8), min_size=1, max_size=4)),
+    st.builds(
+        lambda vs: {"dist": "empirical", "values": vs},
+        st.lists(st.floats(0, 8), min_size=1, max_size=4),
+    ),
 )
 
 
 @st.composite
 def scenarios(draw):
     n_dep = draw(st.integers(1, 3))
-    deps = {f"d{k}": {"staff": draw(st.integers(1, 3)),
-                      "location": draw(st.sampled_from(["zone", "office"])),
-                      "transfer_days": draw(st.sampled_from([0, 0, 1.5])),
-                      "office_hours": draw(st.sampled_from(["always",
-                                                            "09:00-12:00,13:30-17:30"]))}
-            for k in range(n_dep)}
+    deps = {
+        f"d{k}": {
+            "staff": draw(st.integers(1, 3)),
+            "location": draw(st.sampled_from(["zone", "office"])),
+            "transfer_days": draw(st.sampled_from([0, 0, 1.5])),
+            "office_hours": draw(st.sampled_from(["always", "09:00-12:00,13:30-17:30"])),
+        }
+        for k in range(n_dep)
+    }
     n_items = draw(st.integers(1, 5))
     items = {}
     for k in range(n_items):
@@ -42,13 +48,18 @@ def scenarios(draw):
                 d["unit"] = draw(st.sampled_from(["hours", "working_days", "calendar_days"]))
                 steps.append({"name": f"s{s}", "delay": d})
         dep = draw(st.integers(0, n_dep - 1))
-        item = {"stage": draw(st.integers(1, 4)), "department": f"d{dep}",
-                "steps": steps,
-                "requires": [f"i{p}" for p in range(k) if draw(st.booleans())],
-                "submitted_online": draw(st.booleans())}
+        item = {
+            "stage": draw(st.integers(1, 4)),
+            "department": f"d{dep}",
+            "steps": steps,
+            "requires": [f"i{p}" for p in range(k) if draw(st.booleans())],
+            "submitted_online": draw(st.booleans()),
+        }
         if draw(st.booleans()):
-            item["correction"] = {"probability": draw(st.floats(0, 1)),
-                                  "max_rounds": draw(st.integers(1, 3))}
+            item["correction"] = {
+                "probability": draw(st.floats(0, 1)),
+                "max_rounds": draw(st.integers(1, 3)),
+            }
         if k > 0 and draw(st.booleans()):
             item["rework"] = {"probability": draw(st.floats(0, 1)), "to": f"i{k - 1}"}
             item["requires"] = sorted({*item["requires"], f"i{k - 1}"})
@@ -56,14 +67,25 @@ def scenarios(draw):
     types = {}
     for t in range(draw(st.integers(1, 2))):
         chosen = [f"i{k}" for k in range(n_items) if draw(st.booleans())] or ["i0"]
-        types[f"t{t}"] = {"arrivals": {"process": "poisson",
-                                       "per_year": draw(st.floats(5, 300))},
-                          "items": chosen, "priority": draw(st.integers(0, 2))}
-    return build({
-        "scenario": {"name": "gen", "start": "2026-09-01", "horizon_days": 60,
-                     "warmup_days": 5, "drain_days": 400},
-        "departments": deps, "items": items, "case_types": types,
-    })
+        types[f"t{t}"] = {
+            "arrivals": {"process": "poisson", "per_year": draw(st.floats(5, 300))},
+            "items": chosen,
+            "priority": draw(st.integers(0, 2)),
+        }
+    return build(
+        {
+            "scenario": {
+                "name": "gen",
+                "start": "2026-09-01",
+                "horizon_days": 60,
+                "warmup_days": 5,
+                "drain_days": 400,
+            },
+            "departments": deps,
+            "items": items,
+            "case_types": types,
+        }
+    )
 
 
 @settings(max_examples=40, deadline=None)

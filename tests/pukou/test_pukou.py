@@ -27,8 +27,12 @@ def chain(sc):
 
 
 def in_zone(sc) -> set[str]:
-    return {i for i, it in sc.items.items() if it.kind != "applicant" and (
-        it.in_zone or sc.departments[it.department].location == "zone")}
+    return {
+        i
+        for i, it in sc.items.items()
+        if it.kind != "applicant"
+        and (it.in_zone or sc.departments[it.department].location == "zone")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +52,20 @@ def test_the_full_chain_has_36_plus_6_items_and_102_steps_over_4_stages(baseline
 def test_reform_2023_has_8_departments_and_40_items_in_the_zone(baseline):
     sc, _ = apply_all(sim.load(HERE / "reform_2023.toml"))
     # the items of the chain itself; the levers add derived ones (pre-reviews, verifications)
-    sc = sc.model_copy(update={"items": {i: it for i, it in sc.items.items()
-                                         if i in baseline.items}})
+    sc = sc.model_copy(
+        update={"items": {i: it for i, it in sc.items.items() if i in baseline.items}}
+    )
     zone_deps = {d for d, dep in sc.departments.items() if dep.location == "zone"}
-    assert zone_deps - {"agency_team"} == {"drc", "planning", "housing", "environment", "water",
-                                           "cad", "urban", "approval_office"}
+    assert zone_deps - {"agency_team"} == {
+        "drc",
+        "planning",
+        "housing",
+        "environment",
+        "water",
+        "cad",
+        "urban",
+        "approval_office",
+    }
     assert len(in_zone(sc)) == 40
     assert OUTSIDE.isdisjoint(in_zone(sc))
 
@@ -74,6 +87,8 @@ def test_reform_2023_cuts_mean_approval_time_by_about_30_percent(baseline):
     reform = sim.load(HERE / "reform_2023.toml")
     comp = compare(baseline, reform, jobs=2)
     row = comp.delta("pukou-reform-2023", "approval_wd_mean")
-    print(f"reform_2023: {row['relative_delta']:+.1%} [{row['relative_ci_low']:+.1%}, "
-          f"{row['relative_ci_high']:+.1%}] over {row['replications']} paired replications")
+    print(
+        f"reform_2023: {row['relative_delta']:+.1%} [{row['relative_ci_low']:+.1%}, "
+        f"{row['relative_ci_high']:+.1%}] over {row['replications']} paired replications"
+    )
     assert -0.45 <= row["relative_ci_low"] and row["relative_ci_high"] <= -0.25

@@ -17,23 +17,26 @@ def hours(h: float) -> dict:
     return {"dist": "deterministic", "value": h, "unit": "hours"}
 
 
-def world(items: dict, departments: dict | None = None, case_items=None, arrivals=None,
-          **extra) -> sim.Scenario:
+def world(
+    items: dict, departments: dict | None = None, case_items=None, arrivals=None, **extra
+) -> sim.Scenario:
     data = {
-        "scenario": {"name": "lever", "start": "2025-03-03", "horizon_days": 30,
-                     "drain_days": 400},
+        "scenario": {"name": "lever", "start": "2025-03-03", "horizon_days": 30, "drain_days": 400},
         "departments": departments or {"desk": {"staff": 5, "office_hours": "always"}},
         "items": items,
-        "case_types": {"c": {"arrivals": arrivals or ONE,
-                             "items": case_items or list(items)}},
+        "case_types": {"c": {"arrivals": arrivals or ONE, "items": case_items or list(items)}},
         **extra,
     }
     return build(data)
 
 
 def item(h: float = 1.0, dep: str = "desk", stage: int = 1, **kw) -> dict:
-    return {"stage": stage, "department": dep,
-            "steps": [{"name": "review", "delay": hours(h)}], **kw}
+    return {
+        "stage": stage,
+        "department": dep,
+        "steps": [{"name": "review", "delay": hours(h)}],
+        **kw,
+    }
 
 
 def lead_h(sc: sim.Scenario, seed: int = 1) -> float:
@@ -47,10 +50,20 @@ def run_lever(sc, name, **params):
 
 
 def test_every_lever_is_registered_with_its_report_name():
-    assert set(LEVERS) == {"colocation", "intermediaries_in_zone", "parallel_approval",
-                           "commitment", "regional_assessment", "agency", "land_equals_start",
-                           "completion_equals_title", "data_sharing", "online", "coordination",
-                           "staffing"}
+    assert set(LEVERS) == {
+        "colocation",
+        "intermediaries_in_zone",
+        "parallel_approval",
+        "commitment",
+        "regional_assessment",
+        "agency",
+        "land_equals_start",
+        "completion_equals_title",
+        "data_sharing",
+        "online",
+        "coordination",
+        "staffing",
+    }
     for mod in LEVERS.values():
         assert mod.ZH and mod.SUMMARY
 
@@ -72,8 +85,13 @@ def test_parallel_approval_keeps_hard_requirements():
 
 def test_parallel_approval_joint_intake_replaces_separate_intakes():
     def two_step(**kw):
-        return {"stage": 2, "department": "desk", **kw,
-                "steps": [{"name": "intake", "effort": 2.0}, {"name": "review", "effort": 4.0}]}
+        return {
+            "stage": 2,
+            "department": "desk",
+            **kw,
+            "steps": [{"name": "intake", "effort": 2.0}, {"name": "review", "effort": 4.0}],
+        }
+
     sc = world({"a": two_step(), "b": two_step()})
     new, account, lead = run_lever(sc, "parallel_approval", intake_share=0.5)
     joint = new.items["joint_intake_stage2"]
@@ -85,8 +103,10 @@ def test_parallel_approval_joint_intake_replaces_separate_intakes():
 
 @pytest.mark.parametrize("k", [2, 3, 4])
 def test_colocating_k_office_departments_turns_k_trips_into_one(k):
-    deps = {f"d{n}": {"staff": 1, "office_hours": "always", "location": "office",
-                      "transfer_days": 1} for n in range(k)}
+    deps = {
+        f"d{n}": {"staff": 1, "office_hours": "always", "location": "office", "transfer_days": 1}
+        for n in range(k)
+    }
     items = {f"x{n}": item(1, dep=f"d{n}") for n in range(k)}
     sc = world(items, departments=deps)
     before = simulate(sc).cases.iloc[0]
@@ -108,10 +128,16 @@ def test_intermediaries_in_zone_shorten_by_the_factor_and_cost_no_trip():
 
 
 def test_commitment_without_failures_issues_after_the_check():
-    items = {"permit": {"stage": 3, "department": "desk", "commitment_eligible": True,
-                        "steps": [{"name": "review", "effort": 40.0}],
-                        "correction": {"probability": 1.0, "max_rounds": 1}},
-             "next": item(1, stage=4, requires=["permit"])}
+    items = {
+        "permit": {
+            "stage": 3,
+            "department": "desk",
+            "commitment_eligible": True,
+            "steps": [{"name": "review", "effort": 40.0}],
+            "correction": {"probability": 1.0, "max_rounds": 1},
+        },
+        "next": item(1, stage=4, requires=["permit"]),
+    }
     sc = world(items)
     new, account, lead = run_lever(sc, "commitment", p_fail=0.0, check_hours=2.0)
     assert lead == pytest.approx(3.0)  # 2 h check + 1 h next item; verification is off-path
@@ -120,17 +146,31 @@ def test_commitment_without_failures_issues_after_the_check():
 
 
 def test_commitment_failure_holds_the_next_milestone():
-    items = {"permit": {"stage": 3, "department": "desk", "commitment_eligible": True,
-                        "steps": [{"name": "review", "effort": 40.0}]},
-             "next": item(1, stage=4, requires=["permit"])}
-    new, _, lead = run_lever(world(items), "commitment", p_fail=1.0, check_hours=2.0,
-                             verify_lag=hours(10), rectification=hours(30))
+    items = {
+        "permit": {
+            "stage": 3,
+            "department": "desk",
+            "commitment_eligible": True,
+            "steps": [{"name": "review", "effort": 40.0}],
+        },
+        "next": item(1, stage=4, requires=["permit"]),
+    }
+    new, _, lead = run_lever(
+        world(items),
+        "commitment",
+        p_fail=1.0,
+        check_hours=2.0,
+        verify_lag=hours(10),
+        rectification=hours(30),
+    )
     assert lead == pytest.approx(2 + 10 + 30 + 1)
 
 
 def test_regional_assessment_skips_assessments_for_covered_sites():
-    items = {"study": item(100, kind="assessment", regional=True),
-             "permit": item(5, after=["study"])}
+    items = {
+        "study": item(100, kind="assessment", regional=True),
+        "permit": item(5, after=["study"]),
+    }
     sc = world(items)
     new, account, lead = run_lever(sc, "regional_assessment", share=1.0)
     assert lead == pytest.approx(5.0) and lead_h(sc) == pytest.approx(105.0)
@@ -143,10 +183,16 @@ def test_regional_assessment_skips_assessments_for_covered_sites():
 def test_land_equals_start_reviews_during_land_supply():
     items = {
         "land_supply": item(240),
-        "permit": {"stage": 3, "department": "desk", "pre_reviewable": True,
-                   "requires": ["land_supply"],
-                   "steps": [{"name": "review", "delay": hours(120)},
-                             {"name": "issue", "delay": hours(24)}]},
+        "permit": {
+            "stage": 3,
+            "department": "desk",
+            "pre_reviewable": True,
+            "requires": ["land_supply"],
+            "steps": [
+                {"name": "review", "delay": hours(120)},
+                {"name": "issue", "delay": hours(24)},
+            ],
+        },
     }
     sc = world(items)
     assert lead_h(sc) == pytest.approx(384)
@@ -159,8 +205,9 @@ def chain_of_acceptances(title_h: float = 6):
     return {
         "building": {"kind": "applicant", "steps": [{"name": "build", "delay": hours(10)}]},
         "planning_check": item(5, stage=4, requires=["building"], tags=["joint_acceptance"]),
-        "fire_check": item(8, stage=4, after=["planning_check"], requires=["building"],
-                           tags=["joint_acceptance"]),
+        "fire_check": item(
+            8, stage=4, after=["planning_check"], requires=["building"], tags=["joint_acceptance"]
+        ),
         "archives": item(3, stage=4, requires=["fire_check"], tags=["joint_acceptance"]),
         "title": item(title_h, stage=4, requires=["archives"], tags=["title"]),
     }
@@ -179,9 +226,17 @@ def test_completion_equals_title_turns_the_serial_chain_into_its_longest_member(
 
 def test_completion_equals_title_merges_site_inspections():
     def acc(h, **kw):
-        return {"stage": 4, "department": "desk", "tags": ["joint_acceptance"], **kw,
-                "steps": [{"name": "site inspection", "delay": hours(h)},
-                          {"name": "sign", "delay": hours(1)}]}
+        return {
+            "stage": 4,
+            "department": "desk",
+            "tags": ["joint_acceptance"],
+            **kw,
+            "steps": [
+                {"name": "site inspection", "delay": hours(h)},
+                {"name": "sign", "delay": hours(1)},
+            ],
+        }
+
     sc = world({"p": acc(4), "f": acc(9, after=["p"])})
     new, account, lead = run_lever(sc, "completion_equals_title")
     assert lead == pytest.approx(9 + 1) and lead_h(sc) == pytest.approx(15)
@@ -189,9 +244,14 @@ def test_completion_equals_title_merges_site_inspections():
 
 
 def test_data_sharing_halves_intake_and_corrections():
-    items = {"a": {"stage": 1, "department": "desk",
-                   "steps": [{"name": "intake", "effort": 4.0}, {"name": "review", "effort": 1.0}],
-                   "correction": {"probability": 0.6}}}
+    items = {
+        "a": {
+            "stage": 1,
+            "department": "desk",
+            "steps": [{"name": "intake", "effort": 4.0}, {"name": "review", "effort": 1.0}],
+            "correction": {"probability": 0.6},
+        }
+    }
     sc = world(items, arrivals={"process": "poisson", "per_year": 2000})
     new, account = apply(sc, "data_sharing")
     assert new.items["a"].steps[0].effort.mean == pytest.approx(2.0)
@@ -204,17 +264,22 @@ def test_data_sharing_halves_intake_and_corrections():
 
 def test_online_removes_trips_and_transfers():
     deps = {"desk": {"staff": 1, "office_hours": "always", "transfer_days": 2}}
-    sc = world({"a": item(1, online=True), "b": item(1, requires=["a"], online=True)},
-               departments=deps)
+    sc = world(
+        {"a": item(1, online=True), "b": item(1, requires=["a"], online=True)}, departments=deps
+    )
     new, account, lead = run_lever(sc, "online")
     assert simulate(new).cases.iloc[0]["trips"] == 0
     assert lead == pytest.approx(2.0) and lead_h(sc) > 2.0
 
 
 def test_coordination_caps_the_stall():
-    sc = world({"a": item(1)}, problems={"probability": {"1": 1.0},
-                                         "stall": {"dist": "deterministic", "value": 20,
-                                                   "unit": "calendar_days"}})
+    sc = world(
+        {"a": item(1)},
+        problems={
+            "probability": {"1": 1.0},
+            "stall": {"dist": "deterministic", "value": 20, "unit": "calendar_days"},
+        },
+    )
     assert lead_h(sc) == pytest.approx(20 * 24 + 1)
     new, account, lead = run_lever(sc, "coordination", cap_days=5)
     assert lead < 20 * 24 and lead >= 5 * 24
@@ -222,17 +287,29 @@ def test_coordination_caps_the_stall():
 
 
 def test_agency_team_is_a_resource_that_can_queue():
-    items = {"a": {"stage": 1, "department": "desk", "steps": [{"name": "r", "effort": 1.0}],
-                   "correction": {"probability": 0.5,
-                                  "turnaround": {"dist": "deterministic", "value": 10,
-                                                 "unit": "hours"}}}}
-    sc = world(items, departments={"desk": {"staff": 50, "office_hours": "always"}},
-               arrivals={"process": "poisson", "per_year": 6000})
+    items = {
+        "a": {
+            "stage": 1,
+            "department": "desk",
+            "steps": [{"name": "r", "effort": 1.0}],
+            "correction": {
+                "probability": 0.5,
+                "turnaround": {"dist": "deterministic", "value": 10, "unit": "hours"},
+            },
+        }
+    }
+    sc = world(
+        items,
+        departments={"desk": {"staff": 50, "office_hours": "always"}},
+        arrivals={"process": "poisson", "per_year": 6000},
+    )
     small, account = apply(sc, "agency", agents=1, hours_per_submission=1.2)
     large, _ = apply(sc, "agency", agents=10, hours_per_submission=1.2)
     t_small, t_large = simulate(small, seed=2), simulate(large, seed=2)
-    wait = {n: t.tasks[t.tasks["department"] == "agency_team"]["wait_h"].mean()
-            for n, t in (("small", t_small), ("large", t_large))}
+    wait = {
+        n: t.tasks[t.tasks["department"] == "agency_team"]["wait_h"].mean()
+        for n, t in (("small", t_small), ("large", t_large))
+    }
     assert wait["small"] > 10 * wait["large"]
     assert t_large.cases["corrections"].mean() < simulate(sc, seed=2).cases["corrections"].mean()
     assert "agency team of 1" in str(account)
@@ -246,14 +323,20 @@ def test_staffing_add_and_move():
     assert "b: 1 -> 2" in str(account)
 
 
-@pytest.mark.parametrize(("lever", "params", "fragment"), [
-    ("colocation", {"departments": ["nope"]}, "reforms.colocation.departments: unknown "
-                                              "department 'nope'"),
-    ("staffing", {"add": {"desk": -5}}, "left with 0 staff"),
-    ("data_sharing", {"intake_factor": 3}, "reforms.data_sharing.intake_factor"),
-    ("online", {"colour": 1}, "reforms.online.colour: unknown key"),
-    ("teleport", {}, "reforms.teleport: unknown lever (valid: colocation"),
-])
+@pytest.mark.parametrize(
+    ("lever", "params", "fragment"),
+    [
+        (
+            "colocation",
+            {"departments": ["nope"]},
+            "reforms.colocation.departments: unknown department 'nope'",
+        ),
+        ("staffing", {"add": {"desk": -5}}, "left with 0 staff"),
+        ("data_sharing", {"intake_factor": 3}, "reforms.data_sharing.intake_factor"),
+        ("online", {"colour": 1}, "reforms.online.colour: unknown key"),
+        ("teleport", {}, "reforms.teleport: unknown lever (valid: colocation"),
+    ],
+)
 def test_bad_lever_parameters_are_clean_scenario_errors(lever, params, fragment):
     data = world({"a": item(1)}).model_dump(by_alias=True, mode="json")
     data["reforms"] = {lever: params}
@@ -263,8 +346,9 @@ def test_bad_lever_parameters_are_clean_scenario_errors(lever, params, fragment)
 
 
 def test_levers_compose_in_file_order_and_record_lineage():
-    data = world({"a": item(120), "b": item(120, after=["a"])}).model_dump(by_alias=True,
-                                                                          mode="json")
+    data = world({"a": item(120), "b": item(120, after=["a"])}).model_dump(
+        by_alias=True, mode="json"
+    )
     data["reforms"] = {"parallel_approval": {}, "staffing": {"add": {"desk": 1}}}
     sc = sim.from_dict(data)
     new, accounts = apply_all(sc)

@@ -46,54 +46,98 @@ def effort(draw, lo=0.2, hi=4.0):
 @st.composite
 def networks(draw):
     n = draw(st.integers(2, 5))
-    deps = {f"d{k}": {"staff": 1, "location": draw(st.sampled_from(["zone", "office"])),
-                      "transfer_days": draw(st.sampled_from([0, 1, 2])),
-                      "office_hours": draw(HOURS)} for k in range(n)}
+    deps = {
+        f"d{k}": {
+            "staff": 1,
+            "location": draw(st.sampled_from(["zone", "office"])),
+            "transfer_days": draw(st.sampled_from([0, 1, 2])),
+            "office_hours": draw(HOURS),
+        }
+        for k in range(n)
+    }
     items = {}
     for k in range(n):
         steps = [{"name": "intake", "effort": effort(draw)}]  # one staff task per item
         if draw(st.booleans()):  # the same delay for every case keeps their order
-            steps.append({"name": "notice", "delay": {"dist": "deterministic",
-                                                      "value": draw(st.floats(0.5, 3)),
-                                                      "unit": "working_days"}})
+            steps.append(
+                {
+                    "name": "notice",
+                    "delay": {
+                        "dist": "deterministic",
+                        "value": draw(st.floats(0.5, 3)),
+                        "unit": "working_days",
+                    },
+                }
+            )
         earlier = [f"i{j}" for j in range(k)]
         requires = [e for e in earlier if draw(st.booleans())]
         items[f"i{k}"] = {
-            "stage": min(4, 1 + k // 2), "department": f"d{k}", "steps": steps,
+            "stage": min(4, 1 + k // 2),
+            "department": f"d{k}",
+            "steps": steps,
             "kind": draw(st.sampled_from(["approval", "intermediary"])),
-            "online": draw(st.booleans()), "requires": requires,
+            "online": draw(st.booleans()),
+            "requires": requires,
             "after": [e for e in earlier if e not in requires and draw(st.booleans())],
         }
-    return build({
-        "scenario": {"name": "net", "start": "2025-03-03", "horizon_days": 120,
-                     "drain_days": 2000},
-        "departments": deps, "items": items,
-        "case_types": {"c": {"arrivals": {"process": "poisson",
-                                          "per_year": draw(st.floats(20, 200))},
-                             "items": list(items)}},
-    })
+    return build(
+        {
+            "scenario": {
+                "name": "net",
+                "start": "2025-03-03",
+                "horizon_days": 120,
+                "drain_days": 2000,
+            },
+            "departments": deps,
+            "items": items,
+            "case_types": {
+                "c": {
+                    "arrivals": {"process": "poisson", "per_year": draw(st.floats(20, 200))},
+                    "items": list(items),
+                }
+            },
+        }
+    )
 
 
 @st.composite
 def single_desks(draw, staff: int | None = None, corrections: bool = False):
-    item = {"stage": 1, "department": "d0", "steps": [{"name": "intake",
-                                                        "effort": effort(draw, 1.0, 6.0)}]}
+    item = {
+        "stage": 1,
+        "department": "d0",
+        "steps": [{"name": "intake", "effort": effort(draw, 1.0, 6.0)}],
+    }
     if corrections:
-        item["steps"].append({"name": "notice", "delay": {"dist": "uniform", "low": 0.5,
-                                                          "high": 3, "unit": "working_days"}})
-        item["correction"] = {"probability": draw(st.floats(0, 0.7)),
-                              "turnaround": {"dist": "exponential", "mean": 3,
-                                             "unit": "working_days"}}
-    return build({
-        "scenario": {"name": "desk", "start": "2025-03-03", "horizon_days": 200,
-                     "drain_days": 2000},
-        "departments": {"d0": {"staff": staff or draw(st.integers(1, 3)),
-                               "office_hours": draw(HOURS)}},
-        "items": {"i0": item},
-        "case_types": {"c": {"arrivals": {"process": "poisson",
-                                          "per_year": draw(st.floats(50, 450))},
-                             "items": ["i0"]}},
-    })
+        item["steps"].append(
+            {
+                "name": "notice",
+                "delay": {"dist": "uniform", "low": 0.5, "high": 3, "unit": "working_days"},
+            }
+        )
+        item["correction"] = {
+            "probability": draw(st.floats(0, 0.7)),
+            "turnaround": {"dist": "exponential", "mean": 3, "unit": "working_days"},
+        }
+    return build(
+        {
+            "scenario": {
+                "name": "desk",
+                "start": "2025-03-03",
+                "horizon_days": 200,
+                "drain_days": 2000,
+            },
+            "departments": {
+                "d0": {"staff": staff or draw(st.integers(1, 3)), "office_hours": draw(HOURS)}
+            },
+            "items": {"i0": item},
+            "case_types": {
+                "c": {
+                    "arrivals": {"process": "poisson", "per_year": draw(st.floats(50, 450))},
+                    "items": ["i0"],
+                }
+            },
+        }
+    )
 
 
 def assert_no_case_later(sc, new, seed):
@@ -120,8 +164,9 @@ def test_more_staff_at_a_desk_never_makes_a_case_later(sc, seed, more):
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(sc=single_desks(staff=500, corrections=True), seed=st.integers(0, 10**6),
-       factor=st.floats(0, 1))
+@given(
+    sc=single_desks(staff=500, corrections=True), seed=st.integers(0, 10**6), factor=st.floats(0, 1)
+)
 def test_fewer_corrections_never_make_a_case_later(sc, seed, factor):
     new, _ = apply(sc, "data_sharing", intake_factor=1.0, correction_factor=factor)
     assert_no_case_later(sc, new, seed)

@@ -45,11 +45,17 @@ def test_default_scenario_summary_is_unchanged():
 
 
 def test_event_log_has_pm4py_columns():
-    trace = sim.simulate(sim.load(DEFAULT, overrides={"scenario": {"horizon_days": 90,
-                                                                   "warmup_days": 10}}))
+    trace = sim.simulate(
+        sim.load(DEFAULT, overrides={"scenario": {"horizon_days": 90, "warmup_days": 10}})
+    )
     log = event_log(trace)
-    assert list(log.columns) == ["case:concept:name", "concept:name", "time:timestamp",
-                                 "org:resource", "lifecycle:transition"]
+    assert list(log.columns) == [
+        "case:concept:name",
+        "concept:name",
+        "time:timestamp",
+        "org:resource",
+        "lifecycle:transition",
+    ]
     assert len(log) == 2 * len(trace.tasks)
     assert set(log["lifecycle:transition"]) == {"start", "complete"}
     assert log.groupby("case:concept:name")["time:timestamp"].is_monotonic_increasing.all()

@@ -26,9 +26,14 @@ DEFAULT = ROOT / "scenarios" / "default.toml"
 def comparison():
     over = {"scenario": {"horizon_days": 150, "warmup_days": 20, "drain_days": 500}}
     base = sim.load(DEFAULT, overrides=over)
-    alt = sim.load(DEFAULT, overrides={**over, "scenario": {**over["scenario"],
-                                                            "name": "online"},
-                                       "reforms": {"online": {}, "parallel_approval": {}}})
+    alt = sim.load(
+        DEFAULT,
+        overrides={
+            **over,
+            "scenario": {**over["scenario"], "name": "online"},
+            "reforms": {"online": {}, "parallel_approval": {}},
+        },
+    )
     return compare(base, alt, replications=2)
 
 
@@ -39,16 +44,24 @@ def test_every_chart_returns_a_labelled_figure(comparison, lang):
             pytest.fail("CI must install a CJK font (.ci/run installs fonts-wqy-microhei)")
         pytest.skip("no CJK font on this machine")
     base = comparison.baseline
-    tornado = __import__("pandas").DataFrame({"parameter": ["a", "b"], "low": [1.0, 3.0],
-                                              "high": [2.0, 5.0], "base": [2.0, 2.0],
-                                              "swing": [1.0, 2.0]})
-    figs = [charts.lead_time_chart(base, lang=lang, limits={"cap": 120}),
-            charts.stage_breakdown_chart(base, lang=lang),
-            charts.comparison_chart(comparison, lang=lang),
-            charts.utilisation_heatmap(base, lang=lang),
-            charts.swimlane_chart(base, lang=lang),
-            charts.trips_chart([base, *comparison.alternatives], lang=lang),
-            charts.tornado_chart(tornado, "approval_wd_mean", lang=lang)]
+    tornado = __import__("pandas").DataFrame(
+        {
+            "parameter": ["a", "b"],
+            "low": [1.0, 3.0],
+            "high": [2.0, 5.0],
+            "base": [2.0, 2.0],
+            "swing": [1.0, 2.0],
+        }
+    )
+    figs = [
+        charts.lead_time_chart(base, lang=lang, limits={"cap": 120}),
+        charts.stage_breakdown_chart(base, lang=lang),
+        charts.comparison_chart(comparison, lang=lang),
+        charts.utilisation_heatmap(base, lang=lang),
+        charts.swimlane_chart(base, lang=lang),
+        charts.trips_chart([base, *comparison.alternatives], lang=lang),
+        charts.tornado_chart(tornado, "approval_wd_mean", lang=lang),
+    ]
     for fig in figs:
         main = fig.axes[0]
         assert main.get_xlabel() and main.get_title(), fig

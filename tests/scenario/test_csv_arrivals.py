@@ -43,12 +43,15 @@ def test_csv_dates_become_arrivals(tmp_path):
     assert list(cases["arrival_h"]) == [36.0, 48.0]  # the third is after the horizon
 
 
-@pytest.mark.parametrize(("text", "column", "fragment"), [
-    ("when\n2025-03-05\n", "date", "has no column 'date' (valid: when)"),
-    ("date\nsoon\n", "date", "line 2: 'soon' is not an ISO date"),
-    ("date\n2025-01-01\n", "date", "before the scenario start"),
-    ("date\n", "date", "lists no arrivals"),
-])
+@pytest.mark.parametrize(
+    ("text", "column", "fragment"),
+    [
+        ("when\n2025-03-05\n", "date", "has no column 'date' (valid: when)"),
+        ("date\nsoon\n", "date", "line 2: 'soon' is not an ISO date"),
+        ("date\n2025-01-01\n", "date", "before the scenario start"),
+        ("date\n", "date", "lists no arrivals"),
+    ],
+)
 def test_bad_csv_is_a_located_error(tmp_path, text, column, fragment):
     with pytest.raises(sim.ScenarioError) as info:
         sim.load(write(tmp_path, text, column))

@@ -18,8 +18,11 @@ FIXTURES = sorted((HERE / "invalid").glob("*.toml"))
 
 
 def expectations(path: Path) -> list[str]:
-    return [line.removeprefix("# expect:").strip() for line in path.read_text().splitlines()
-            if line.startswith("# expect:")]
+    return [
+        line.removeprefix("# expect:").strip()
+        for line in path.read_text().splitlines()
+        if line.startswith("# expect:")
+    ]
 
 
 def test_the_base_of_the_fixtures_is_valid():

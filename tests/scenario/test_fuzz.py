@@ -36,8 +36,12 @@ def paths(node: Any, prefix: tuple = ()) -> list[tuple]:
 ALL_PATHS = paths(DATA)
 
 garbage = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True),
-    st.text(max_size=20), st.lists(st.integers(), max_size=3),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=True),
+    st.text(max_size=20),
+    st.lists(st.integers(), max_size=3),
     st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
     st.sampled_from(["", "always", "zone", "nowhere", "gamma", "09:00-08:00", "-1", "NaN"]),
 )
@@ -78,8 +82,11 @@ def test_deleted_key(path):
 
 
 @settings(max_examples=100, deadline=None)
-@given(path=st.sampled_from([p for p in ALL_PATHS if isinstance(p[-1], str)]),
-       key=st.text(min_size=1, max_size=8), value=garbage)
+@given(
+    path=st.sampled_from([p for p in ALL_PATHS if isinstance(p[-1], str)]),
+    key=st.text(min_size=1, max_size=8),
+    value=garbage,
+)
 def test_unknown_key(path, key, value):
     data = copy.deepcopy(DATA)
     parent = get_parent(data, path)

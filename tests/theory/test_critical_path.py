@@ -13,21 +13,32 @@ from sim.model import simulate
 from tests.conftest import base_data, build
 
 
-def graph_scenario(durations: dict[str, float], edges: dict[str, list[str]],
-                   kind: str = "effort"):
+def graph_scenario(durations: dict[str, float], edges: dict[str, list[str]], kind: str = "effort"):
     items = {}
     for name, hours in durations.items():
-        step = ({"name": "work", "effort": hours} if kind == "effort" else
-                {"name": "wait", "delay": {"dist": "deterministic", "value": hours,
-                                           "unit": "hours"}})
-        items[name] = {"stage": 1, "department": "desk", "steps": [step],
-                       "requires": edges.get(name, [])}
-    return build(base_data(
-        departments={"desk": {"staff": 50}},
-        items=items,
-        case_types={"c": {"arrivals": {"process": "list", "days": [1.0]},
-                          "items": list(durations)}},
-    ))
+        step = (
+            {"name": "work", "effort": hours}
+            if kind == "effort"
+            else {
+                "name": "wait",
+                "delay": {"dist": "deterministic", "value": hours, "unit": "hours"},
+            }
+        )
+        items[name] = {
+            "stage": 1,
+            "department": "desk",
+            "steps": [step],
+            "requires": edges.get(name, []),
+        }
+    return build(
+        base_data(
+            departments={"desk": {"staff": 50}},
+            items=items,
+            case_types={
+                "c": {"arrivals": {"process": "list", "days": [1.0]}, "items": list(durations)}
+            },
+        )
+    )
 
 
 def longest_path(durations, edges) -> float:
@@ -69,7 +80,8 @@ def dags(draw):
 def test_random_dag_lead_time_is_its_longest_path(g):
     durations, edges = g
     assert lead_hours(graph_scenario(durations, edges)) == pytest.approx(
-        longest_path(durations, edges), abs=1e-6)
+        longest_path(durations, edges), abs=1e-6
+    )
 
 
 def test_item_missing_from_a_case_keeps_transitive_order():

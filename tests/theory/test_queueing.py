@@ -22,13 +22,16 @@ HOURS_PER_YEAR = 24 * 365
 def queue_scenario(servers: int, load: float, effort: dict, days: float = 2000.0):
     mean_service = effort.get("mean", effort.get("value"))
     per_hour = load * servers / mean_service
-    return build(base_data(
-        scenario={"horizon_days": days, "warmup_days": days * 0.1, "drain_days": 30},
-        departments={"desk": {"staff": servers}},
-        items={"job": {"steps": [{"name": "serve", "effort": effort}]}},
-        case_types={"c": {"arrivals": {"process": "poisson",
-                                          "per_year": per_hour * HOURS_PER_YEAR}}},
-    )), per_hour
+    return build(
+        base_data(
+            scenario={"horizon_days": days, "warmup_days": days * 0.1, "drain_days": 30},
+            departments={"desk": {"staff": servers}},
+            items={"job": {"steps": [{"name": "serve", "effort": effort}]}},
+            case_types={
+                "c": {"arrivals": {"process": "poisson", "per_year": per_hour * HOURS_PER_YEAR}}
+            },
+        )
+    ), per_hour
 
 
 def replicate_waits(sc, reps: int) -> tuple[np.ndarray, list]:
@@ -43,10 +46,12 @@ def replicate_waits(sc, reps: int) -> tuple[np.ndarray, list]:
 
 
 def assert_within_ci(values: np.ndarray, truth: float, level: float = 0.999) -> None:
-    half = stats.t.ppf((1 + level) / 2, len(values) - 1) * values.std(ddof=1) / math.sqrt(
-        len(values))
+    half = (
+        stats.t.ppf((1 + level) / 2, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values))
+    )
     assert abs(values.mean() - truth) <= half, (
-        f"mean {values.mean():.4f} vs exact {truth:.4f}, {level:.1%} half-width {half:.4f}")
+        f"mean {values.mean():.4f} vs exact {truth:.4f}, {level:.1%} half-width {half:.4f}"
+    )
 
 
 def test_erlang_c_known_values():
