@@ -99,7 +99,8 @@ S = {
             "the projects a committee hears about.",
             "stage": "What the time of each stage is made of, per scenario. Read the colours to "
             "see which kind of time a reform removed: queueing is capacity, staff work is "
-            "effort, notices and transfers are rules, the applicant's own time is preparation.",
+            "effort, notices and transfers are rules, the applicant's own time is preparation. "
+            "Construction and other work outside the four stages is left out.",
             "trips": "How many times an applicant goes to an office per project. Read the "
             "difference between the bars as the trips the reforms save each applicant.",
             "util": "How busy each department of {base} is, month by month. Read dark rows as "
@@ -174,7 +175,8 @@ S = {
             "工作（设计、施工）；包括补正、专家评审和中介服务时间，而法定时限不计这些时间。"
             "除均值外还要看分布：右侧长尾正是委员会常听到的那些项目。",
             "stage": "各方案各阶段的时间构成。看颜色可知改革减少了哪类时间：排队反映能力不足，"
-            "人员办理反映工作量，公示和流转反映制度规定，申请人自身用时反映准备工作。",
+            "人员办理反映工作量，公示和流转反映制度规定，申请人自身用时反映准备工作。"
+            "施工等各阶段之外的工作未计入。",
             "trips": "每个项目申请人前往办事地点的次数。各柱之差即改革为每位申请人节省的跑动。",
             "util": "{base}各部门逐月的工作负荷。颜色深表示尚有余力，颜色亮表示排队形成之处。",
             "swim": "{base}中一个典型项目（办理总时长最接近中位数者）的逐项办理过程。阶梯状表示"

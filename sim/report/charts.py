@@ -112,7 +112,10 @@ def _footer(
     line = (tx["reps"] if n is None else tx["reps cases"]).format(reps=reps, seed=seed, n=n)
     if what:
         line += tx["sep"] + what
-    fig.text(0.005, 0.002, line, fontsize=MIN_PT, color=GREY, ha="left", va="bottom")
+    fig.text(0.005, 0.004, line, fontsize=MIN_PT, color=GREY, ha="left", va="bottom")
+    # keep the layout clear of the line: constrained layout works inside this rectangle
+    room = 2.2 * MIN_PT / 72 / fig.get_figheight()
+    fig.get_layout_engine().set(rect=(0, room, 1, 1 - room))
 
 
 def _window(result) -> pd.DataFrame:
@@ -301,13 +304,15 @@ def lead_time_chart(
 # --------------------------------------------------------------------------- stages
 
 
-def _stage_totals(result) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
-    """Mean days per (stage, component) and each stage total's 95% CI across replications."""
-    mean = stage_breakdown(result).pivot_table(
-        index="stage", columns="component", values="days", aggfunc="sum", fill_value=0.0
-    )
-    mean = mean.reindex(columns=list(COMPONENTS), fill_value=0.0)
-    per_rep = []
+def stage_composition(result) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Days per project by stage and component, per replication, and each stage total's CI.
+
+    Returns ``(mean, totals)``: ``mean`` is indexed by stage with one column per component (the
+    mean over replications of each replication's mean per project), ``totals`` is indexed by
+    stage with ``mean``, ``ci_low``, ``ci_high`` of the stage total across replications — so a
+    bar's end and the centre of its whisker are the same number.
+    """
+    frames = []
     for r in sorted(result.cases["replication"].unique()):
 
         def one(df, r=r):
@@ -319,11 +324,24 @@ def _stage_totals(result) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
             tasks=one(result.tasks),
             activities=one(result.activities),
         )
-        per_rep.append(stage_breakdown(view).groupby("stage")["days"].sum())
-    table = pd.concat(per_rep, axis=1).reindex(mean.index).fillna(0.0)
-    lo = table.apply(lambda row: t_interval(row.to_numpy(float))[1], axis=1)
-    hi = table.apply(lambda row: t_interval(row.to_numpy(float))[2], axis=1)
-    return mean, lo, hi
+        frames.append(stage_breakdown(view).assign(replication=r))
+    long = pd.concat(frames, ignore_index=True)
+    cube = long.pivot_table(
+        index=["replication", "stage"],
+        columns="component",
+        values="days",
+        aggfunc="sum",
+        fill_value=0.0,
+    ).reindex(columns=list(COMPONENTS), fill_value=0.0)
+    reps = long["replication"].unique()
+    stages = sorted(long["stage"].unique())
+    full = pd.MultiIndex.from_product([reps, stages], names=["replication", "stage"])
+    cube = cube.reindex(full, fill_value=0.0)
+    mean = cube.groupby(level="stage").mean()
+    total = cube.sum(axis=1).unstack("replication")
+    ci = [t_interval(total.loc[s].to_numpy(float)) for s in total.index]
+    totals = pd.DataFrame(ci, index=total.index, columns=["mean", "ci_low", "ci_high"])
+    return mean, totals
 
 
 def stage_breakdown_chart(results, lang: str = "en") -> Figure:
@@ -335,13 +353,14 @@ def stage_breakdown_chart(results, lang: str = "en") -> Figure:
     """
     tx = words(lang)
     results = list(results) if isinstance(results, (list, tuple)) else [results]
-    data = [_stage_totals(r) for r in results]
-    stages = sorted({int(s) for mean, _, _ in data for s in mean.index})
+    data = [stage_composition(r) for r in results]
+    # stage 0 is the applicant's own work outside the approval stages (construction): left out
+    stages = sorted({int(s) for mean, _ in data for s in mean.index if int(s) > 0})
     with style(lang):
         fig = _figure(1.3 + (0.35 * len(stages) + 0.55) * len(results))
         axes = fig.subplots(len(results), 1, sharex=True, squeeze=False)[:, 0]
         names = [stage_name(results[0].scenario, s, lang) for s in stages]
-        for k, (ax, res, (mean, lo, hi)) in enumerate(zip(axes, results, data, strict=True)):
+        for k, (ax, res, (mean, totals)) in enumerate(zip(axes, results, data, strict=True)):
             mean = mean.reindex(stages, fill_value=0.0)
             left = np.zeros(len(stages))
             for n, comp in enumerate(COMPONENTS):
@@ -354,8 +373,8 @@ def stage_breakdown_chart(results, lang: str = "en") -> Figure:
                     label=tx["components"][comp] if k == 0 else None,
                 )
                 left += vals
-            lo_ = lo.reindex(stages).to_numpy(float)
-            hi_ = hi.reindex(stages).to_numpy(float)
+            lo_ = totals["ci_low"].reindex(stages).to_numpy(float)
+            hi_ = totals["ci_high"].reindex(stages).to_numpy(float)
             ok = np.isfinite(lo_) & np.isfinite(hi_)
             ax.errorbar(
                 left[ok],
@@ -370,8 +389,7 @@ def stage_breakdown_chart(results, lang: str = "en") -> Figure:
             ax.invert_yaxis()
             ax.set_title(result_title(res, lang), loc="left", fontsize=9.5)
         axes[-1].set_xlabel(tx["stage x"])
-        fig.suptitle(tx["stage title"], x=0.01, ha="left")
-        fig.legend(loc="outside lower center", ncols=4, fontsize=MIN_PT, frameon=False)
+        fig.legend(loc="outside upper center", ncols=4, fontsize=MIN_PT, frameon=False)
         _footer(fig, lang, len(results[0].traces), results[0].seed, what=tx["stage ci"])
     return fig
 
