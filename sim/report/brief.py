@@ -48,7 +48,14 @@ from sim.report.words import (
     thing_name,
 )
 
-__all__ = ["FontMissing", "briefing_data", "check_language", "render_pdf", "write_brief"]
+__all__ = [
+    "FontMissing",
+    "briefing_data",
+    "check_language",
+    "headline_table",
+    "render_pdf",
+    "write_brief",
+]
 
 TEMPLATE = "briefing.typ"
 REFORM_INDICATORS = ("one_trip_share", "overdue_share")
@@ -399,6 +406,25 @@ def _table(comparison, results: Sequence, rows: Sequence[Row], lang: str) -> dic
     if any(r.key.startswith("within:") for r in rows):
         note += s["note targets"]
     return {"header": header, "rows": body, "note": note}
+
+
+def headline_table(comparison, lang: str = "en") -> pd.DataFrame:
+    """Page 1's table as a DataFrame: one row per indicator, one column per scenario.
+
+    Each cell is the mean with its 95% CI; an alternative's cell adds its change against the
+    baseline (relative, or in percentage points for shares) with the paired 95% CI.
+    """
+    results = _results(comparison)
+    t = _table(comparison, results, headline_rows(results, lang), lang)
+    cells = [
+        [c["main"] + (f"  ({c['sub']})" if c["sub"] else "") for c in row["cells"]]
+        for row in t["rows"]
+    ]
+    return pd.DataFrame(
+        cells,
+        index=pd.Index([r["label"] for r in t["rows"]], name=t["header"][0]),
+        columns=t["header"][1:],
+    )
 
 
 def _listing(results: Sequence, values: Sequence[str], lang: str) -> str:

@@ -51,6 +51,7 @@ from sim.report.words import (
 )
 
 __all__ = [
+    "Chart",
     "FontMissing",
     "comparison_chart",
     "days_go_chart",
@@ -98,8 +99,23 @@ def style(lang: str = "en") -> Iterator[None]:
         fm_log.setLevel(level)
 
 
+class Chart(Figure):
+    """A matplotlib Figure that shows itself in Jupyter, whatever backend is (or is not) set.
+
+    Charts are made without pyplot, so Jupyter's inline backend never sees them; this PNG
+    representation is what a notebook displays when a chart is a cell's value.
+    """
+
+    def _repr_png_(self) -> bytes:
+        import io
+
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", dpi=self.get_dpi())
+        return buf.getvalue()
+
+
 def _figure(height: float, width: float = PAGE_WIDTH_IN) -> Figure:
-    fig = Figure(figsize=(width, min(height, PAGE_HEIGHT_IN)), layout="constrained")
+    fig = Chart(figsize=(width, min(height, PAGE_HEIGHT_IN)), layout="constrained")
     FigureCanvasAgg(fig)  # a canvas of its own: text can be measured, no backend involved
     return fig
 
