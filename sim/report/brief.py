@@ -99,6 +99,9 @@ S = {
             "clock": "Working days on the statutory clock per project, the way the national and "
             "provincial targets count them (dashed lines). Read how much of each scenario's "
             "distribution lies left of a target line: those projects meet it.",
+            "clock plain": "Working days on the statutory clock per project, the way national and "
+            "provincial targets count them (the scenarios declare no target to draw). Read the "
+            "spread: the right tail is the projects that would miss a target.",
             "approval": "Approval time per project, from application to the last permit and "
             "through acceptance, leaving out the applicant's own work (design, construction). "
             "It includes corrections, expert reviews and intermediaries, which the statutory "
@@ -178,6 +181,8 @@ S = {
             "的 95% 置信区间：须线不跨过零，说明效果真实存在。",
             "clock": "按法定时限口径计算的每个项目用时（工作日），与国家和省级考核目标（虚线）"
             "计法相同。看各方案分布有多少落在目标线左侧：这些项目达到了目标。",
+            "clock plain": "按法定时限口径计算的每个项目用时（工作日），与国家和省级考核目标"
+            "计法相同（方案未声明可绘制的目标）。看分布：右侧长尾就是可能达不到目标的项目。",
             "approval": "每个项目的审批时长：自申请起至最后一项许可及竣工验收，不含申请人自身"
             "工作（设计、施工）；包括补正、专家评审和中介服务时间，而法定时限不计这些时间。"
             "除均值外还要看分布：右侧长尾正是委员会常听到的那些项目。",
@@ -779,12 +784,14 @@ def write_brief(comparison, out: Path, lang: str = "en", page_png: bool = True) 
                 "file": save("days_go", fig),
                 "caption": s["captions"]["days_go"].format(base=base_title),
             }
+        plain_clock = not _clock_targets(results, lang)
         for key, make in _chart_specs(comparison, results, lang):
+            caption = "clock plain" if key == "clock" and plain_clock else key
             data["charts"].append(
                 {
                     "title": s["chart titles"][key],
                     "file": save(key, make()),
-                    "caption": s["captions"][key].format(base=base_title),
+                    "caption": s["captions"][caption].format(base=base_title),
                 }
             )
         pdf = out / "briefing.pdf"

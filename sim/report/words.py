@@ -77,7 +77,7 @@ METRICS: dict[str, tuple[str, str, str]] = {
 }
 
 UNITS = {
-    "en": {"wd": "working days", "days": "calendar days", "trips": "trips", "count": ""},
+    "en": {"wd": "working days", "days": "calendar days", "trips": "", "count": ""},
     "zh": {"wd": "工作日", "days": "日历天", "trips": "次", "count": "次"},
 }
 
