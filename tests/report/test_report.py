@@ -286,6 +286,7 @@ def test_every_character_of_the_briefing_is_in_its_font(comparison, lang):
     assert not missing, missing
 
 
+@pytest.mark.slow
 def test_page_one_takes_where_the_days_go_when_results_carry_it(comparison, tmp_path):
     results = [comparison.baseline, *comparison.alternatives]
     table = pd.DataFrame(
@@ -320,3 +321,77 @@ def test_page_one_takes_where_the_days_go_when_results_carry_it(comparison, tmp_
     data = json.loads(json.dumps(briefing_data(wrapped, "en")))
     assert data["days_go"] is None  # the chart is added when the PDF is written
     assert np.isfinite(comparison.delta("online")["delta"])
+
+
+class _Proxy:
+    """An object that answers ``extra`` first, then whatever ``inner`` has."""
+
+    def __init__(self, inner, **extra):
+        self._inner, self._extra = inner, extra
+
+    def __getattr__(self, name):
+        if name in self._extra:
+            return self._extra[name]
+        return getattr(self._inner, name)
+
+
+def _with_policy(comparison):
+    """The comparison as the engine's policy-as-data keys will describe it (contract A.4)."""
+    titles = {"default": {"zh": "改革前", "en": "Before the reform"}, "online": "网办与并联"}
+    targets = [
+        types.SimpleNamespace(
+            name={"zh": "全国目标", "en": "national target"},
+            metric="clock_wd",
+            value=40,
+            source="国务院办公厅 2019",
+        ),
+        types.SimpleNamespace(
+            name={"zh": "江苏目标", "en": "Jiangsu target"},
+            metric="clock_wd",
+            value=36,
+            source="苏政办发〔2019〕53号",
+        ),
+    ]
+
+    def wrap(res):
+        sc = res.scenario
+        info = _Proxy(sc.scenario, title=titles[sc.scenario.name])
+        return _Proxy(res, scenario=_Proxy(sc, scenario=info, targets=targets, intervals={}))
+
+    base, alts = wrap(comparison.baseline), [wrap(a) for a in comparison.alternatives]
+    return types.SimpleNamespace(
+        baseline=base, alternatives=alts, delta=comparison.delta, table=comparison.table
+    )
+
+
+@pytest.mark.slow
+def test_display_names_and_targets_from_the_scenario_reach_page_one_and_the_clock_chart(
+    comparison, tmp_path
+):
+    policy = _with_policy(comparison)
+    data = briefing_data(policy, "zh")
+    assert data["title"] == "简报：改革前与网办与并联"
+    labels = [r["label"] for r in data["table"]["rows"]]
+    assert any("江苏目标" in label for label in labels)
+    assert any("全国目标" in label for label in labels)
+    # the share within a target is the share of window projects finished within it
+    base = comparison.baseline
+    c = base.cases[base.cases["in_window"]]
+    share = (c["finished"] & (c["clock_wd"] <= 36)).groupby(c["replication"]).mean().mean()
+    row = next(r for r in data["table"]["rows"] if "江苏目标" in r["label"])
+    assert row["cells"][0]["main"].startswith(f"{100 * share:.0f}%")
+    assert row["cells"][1]["sub"].endswith("]") and "个百分点" in row["cells"][1]["sub"]
+    # targets are drawn on the statutory clock, not on approval time
+    results = [policy.baseline, *policy.alternatives]
+    targets = charts.targets_for(policy.baseline.scenario, "clock_wd", "en")
+    assert sorted(v for _, v in targets) == [36.0, 40.0]
+    assert charts.targets_for(policy.baseline.scenario, "approval_wd", "en") == []
+    clock = " ".join(
+        t.get_text() for t in _texts(charts.distribution_chart(results, "clock_wd", "en", targets))
+    )
+    assert "Jiangsu target: 36" in clock and "national target: 40" in clock
+    pdf = write_brief(policy, tmp_path, "zh", page_png=False)
+    pages = _pdf_pages(pdf)
+    assert "改革前" in pages[0] and "江苏目标" in pages[0]
+    assert any("苏政办发" in p for p in pages)  # the target's source, with the assumptions
+    assert all(check_language(p, "zh") == [] for p in pages)
