@@ -679,11 +679,24 @@ def _chart_specs(comparison, results: Sequence, lang: str) -> list[tuple[str, Ca
             ("clock", lambda: charts.distribution_chart(results, "clock_wd", lang, targets))
         )
     specs.append(("approval", lambda: charts.distribution_chart(results, "approval_wd", lang)))
-    specs.append(("stage", lambda: charts.stage_breakdown_chart(results, lang=lang)))
+    # the charts below read the task tables; a run that did not keep them leaves them out
+    tables = all(_kept(r, "tasks") for r in results)
+    if tables:
+        specs.append(("stage", lambda: charts.stage_breakdown_chart(results, lang=lang)))
     specs.append(("trips", lambda: charts.trips_chart(results, lang=lang)))
-    specs.append(("util", lambda: charts.utilisation_heatmap(base, lang=lang)))
-    specs.append(("swim", lambda: charts.swimlane_chart(base, lang=lang)))
+    if tables:
+        specs.append(("util", lambda: charts.utilisation_heatmap(base, lang=lang)))
+        specs.append(("swim", lambda: charts.swimlane_chart(base, lang=lang)))
     return specs
+
+
+def _kept(result, table: str) -> bool:
+    """Whether a result holds a table (a run may keep only the cases)."""
+    try:
+        df = getattr(result, table)
+    except (AttributeError, KeyError, ValueError):
+        return False
+    return isinstance(df, pd.DataFrame) and len(df) > 0
 
 
 def briefing_data(comparison, lang: str = "en") -> dict:
