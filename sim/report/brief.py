@@ -45,6 +45,7 @@ from sim.report.words import (
     number,
     pick,
     result_title,
+    target_label,
     thing_name,
 )
 
@@ -73,7 +74,7 @@ S = {
         "interval of the paired difference.",
         "note targets": " Shares within a target count every project that arrived in the "
         "measurement window.",
-        "within": "Within {name} ({value:g} working days on the statutory clock)",
+        "within": "Projects within {name} (statutory clock)",
         "pp": "pp",
         "findings": "Findings",
         "cut": "{alt} {verb} mean approval time by {pct} (95% CI {lo} to {hi}), from {a} to "
@@ -84,7 +85,7 @@ S = {
         "the simulation (95% CI {lo} to {hi}).",
         "clock": "On the statutory clock, the way the targets count, a project takes on "
         "average (working days): {list}.",
-        "target share": "Projects within {name} ({value:g} working days): {list}.",
+        "target share": "Projects within {name}: {list}.",
         "indicator": "{label}: {list}.",
         "bottleneck": "In {base}, tasks wait longest at {dep} (mean wait {wait:.0f} office hours).",
         "unfinished": "In {name}, {share} of the projects had not finished when the run ended; "
@@ -135,7 +136,7 @@ S = {
         "run": "Run: {start} onwards, projects arriving over {horizon:g} days, the first "
         "{warmup:g} days left out as warm-up; {reps} replications.",
         "targets": "Targets: {list}.",
-        "target source": "{name}, {value:g} working days on the statutory clock (source: {source})",
+        "target source": "{name} on the statutory clock (source: {source})",
         "intervals": "Indicators: {list}.",
         "interval": "{name} — from {frm} to {to}, in {unit}",
         "arrival": "application",
@@ -159,7 +160,7 @@ S = {
         "note": "均值为已办结项目的每个项目平均值；方括号内为各次重复运行的 95% 置信区间；灰色为"
         "相对于{base}的变化及配对差值的 95% 置信区间。",
         "note targets": "目标内比例以观测期内到达的全部项目为分母。",
-        "within": "在{name}内的项目比例（法定时限口径 {value:g} 个工作日）",
+        "within": "在{name}内办结的项目比例（法定时限口径）",
         "pp": "个百分点",
         "findings": "主要结论",
         "cut": "{alt}使平均审批时长{verb} {pct}（95% 置信区间 {lo} 至 {hi}），由 {a} 个工作日"
@@ -169,7 +170,7 @@ S = {
         "no change": "{alt}使平均审批时长变化 {pct}，在模拟的随机误差范围之内"
         "（95% 置信区间 {lo} 至 {hi}）。",
         "clock": "按法定时限口径（与考核目标相同的计法），每个项目平均用时：{list}（工作日）。",
-        "target share": "在{name}（{value:g} 个工作日）内办结的项目比例：{list}。",
+        "target share": "在{name}内办结的项目比例：{list}。",
         "indicator": "{label}：{list}。",
         "bottleneck": "{base}中，任务在{dep}等候最久（平均等候 {wait:.0f} 个办公小时）。",
         "unfinished": "{name}中有 {share} 的项目在运行结束时尚未办结；以上均值仅计已办结项目。",
@@ -209,7 +210,7 @@ S = {
         "run": "运行设置：自 {start} 起，项目在 {horizon:g} 天内陆续到达，前 {warmup:g} 天为预热期"
         "不计入统计；共 {reps} 次重复运行。",
         "targets": "考核目标：{list}。",
-        "target source": "{name}，法定时限口径 {value:g} 个工作日（来源：{source}）",
+        "target source": "{name}，按法定时限口径计（来源：{source}）",
         "intervals": "指标定义：{list}。",
         "interval": "{name}——自{frm}至{to}，单位：{unit}",
         "arrival": "申请",
@@ -291,6 +292,17 @@ def _rel(delta: dict | None) -> str:
     return f"{_signed(r)}% [{_signed(lo)}, {_signed(hi)}]"
 
 
+def _pp_delta(delta: dict | None, lang: str) -> str:
+    """A share's paired change in percentage points, from a comparison row."""
+    if not delta or not math.isfinite(delta.get("delta", math.nan)):
+        return ""
+    m, lo, hi = (100 * delta[k] for k in ("delta", "delta_ci_low", "delta_ci_high"))
+    unit = _s(lang)["pp"]
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return f"{_signed(m, 0)} {unit}"
+    return f"{_signed(m, 0)} {unit} [{_signed(lo, 0)}, {_signed(hi, 0)}]"
+
+
 def _pp(base: pd.Series, alt: pd.Series, lang: str) -> str:
     d = (alt - base).dropna().to_numpy(float)
     m, lo, hi = t_interval(100 * d)
@@ -351,12 +363,14 @@ def headline_rows(results: Sequence, lang: str) -> list[Row]:
 
     def plain(metric: str) -> Row:
         scen = next((r.scenario for r in results if metric in (_interval_names([r]))), sc)
+        kind = metric_kind(metric, scen)
+        change = _pp_delta if kind == "share" else (lambda d, lang: _rel(d))
         return Row(
             metric,
             metric_label(metric, lang, scen),
-            metric_kind(metric, scen),
+            kind,
             lambda res, m=metric: _value(res, m),
-            lambda comp, base, res, m=metric: _rel(_delta(comp, res, m)),
+            lambda comp, base, res, m=metric: change(_delta(comp, res, m), lang),
         )
 
     for metric in ("approval_wd_mean", "clock_wd_mean"):
@@ -374,7 +388,7 @@ def headline_rows(results: Sequence, lang: str) -> list[Row]:
             a = _within_per_rep(res, "clock_wd", limit)
             return _pp(b, a, lang)
 
-        label = _s(lang)["within"].format(name=name, value=limit)
+        label = _s(lang)["within"].format(name=target_label(name, limit, lang))
         rows.append(Row(f"within:{limit:g}", label, "share", est, change))
     if _has(results, "trips_mean"):
         rows.append(plain("trips_mean"))
@@ -396,7 +410,7 @@ def headline_rows(results: Sequence, lang: str) -> list[Row]:
 def _table(comparison, results: Sequence, rows: Sequence[Row], lang: str) -> dict:
     s = _s(lang)
     base = results[0]
-    header = [s["col metric"], *(result_title(r, lang) for r in results)]
+    header = [s["col metric"], *(result_title(r, lang, results) for r in results)]
     body = []
     for row in rows:
         cells = []
@@ -405,7 +419,7 @@ def _table(comparison, results: Sequence, rows: Sequence[Row], lang: str) -> dic
             sub = row.change(comparison, base, res) if k else ""
             cells.append({"main": _fmt_ci(e, row.kind), "sub": sub})
         body.append({"label": row.label, "cells": cells})
-    note = s["note"].format(base=result_title(base, lang)) if len(results) > 1 else ""
+    note = s["note"].format(base=result_title(base, lang, results)) if len(results) > 1 else ""
     if len(results) == 1:
         note = s["note"].split("；" if lang_of(lang) == "zh" else "; ")[0]
     if any(r.key.startswith("within:") for r in rows):
@@ -435,7 +449,7 @@ def headline_table(comparison, lang: str = "en") -> pd.DataFrame:
 def _listing(results: Sequence, values: Sequence[str], lang: str) -> str:
     s = _s(lang)
     return s["list sep"].join(
-        s["pair"].format(name=result_title(r, lang), value=v)
+        s["pair"].format(name=result_title(r, lang, results), value=v)
         for r, v in zip(results, values, strict=True)
     )
 
@@ -452,7 +466,7 @@ def findings(comparison, results: Sequence, rows: Sequence[Row], lang: str) -> l
         pct = f"{abs(100 * d['relative_delta']):.1f}%"
         ends = sorted(abs(100 * d[k]) for k in ("relative_ci_low", "relative_ci_high"))
         lo, hi = (f"{v:.1f}%" for v in ends)
-        alt = result_title(res, lang)
+        alt = result_title(res, lang, results)
         real = math.isfinite(d["delta_ci_low"]) and (
             d["delta_ci_low"] > 0 or d["delta_ci_high"] < 0
         )
@@ -477,14 +491,14 @@ def findings(comparison, results: Sequence, rows: Sequence[Row], lang: str) -> l
     if "clock_wd_mean" in by_key:
         vals = [number(_value(r, "clock_wd_mean").mean, "wd") for r in results]
         out.append(s["clock"].format(list=_listing(results, vals, lang)))
-    for t in _clock_targets(results, lang):
+    # the strictest target only: the table has every one
+    for t in _clock_targets(results, lang)[-1:]:
         row = by_key.get(f"within:{float(t.value):g}")
         if row is not None:
             vals = [number(row.estimate(r).mean, "share") for r in results]
             out.append(
                 s["target share"].format(
-                    name=pick(t.name, lang, t.metric),
-                    value=float(t.value),
+                    name=target_label(pick(t.name, lang, t.metric), float(t.value), lang),
                     list=_listing(results, vals, lang),
                 )
             )
@@ -499,7 +513,7 @@ def findings(comparison, results: Sequence, rows: Sequence[Row], lang: str) -> l
     if dep:
         out.append(
             s["bottleneck"].format(
-                base=result_title(base, lang),
+                base=result_title(base, lang, results),
                 dep=thing_name(base.scenario.departments, dep, lang),
                 wait=wait,
             )
@@ -508,12 +522,16 @@ def findings(comparison, results: Sequence, rows: Sequence[Row], lang: str) -> l
         u = _value(res, "unfinished_share")
         if u.known and u.mean > 0:
             out.append(
-                s["unfinished"].format(name=result_title(res, lang), share=number(u.mean, "share"))
+                s["unfinished"].format(
+                    name=result_title(res, lang, results), share=number(u.mean, "share")
+                )
             )
         c = _value(res, "capped_share")
         if c.known and c.mean > 0:
             out.append(
-                s["capped"].format(name=result_title(res, lang), share=number(c.mean, "share"))
+                s["capped"].format(
+                    name=result_title(res, lang, results), share=number(c.mean, "share")
+                )
             )
     return out
 
@@ -562,8 +580,7 @@ def assumptions(results: Sequence, lang: str) -> dict:
     paragraphs = []
     targets = [
         s["target source"].format(
-            name=pick(t.name, lang, t.metric),
-            value=float(t.value),
+            name=target_label(pick(t.name, lang, t.metric), float(t.value), lang),
             source=getattr(t, "source", "") or "–",
         )
         for t in _clock_targets(results, lang)
@@ -611,7 +628,8 @@ def assumptions(results: Sequence, lang: str) -> dict:
             levers.append({"title": title, "changes": changes or [s["nothing changed"]]})
         if not levers:
             paras.append(s["no levers"])
-        scenarios.append({"title": result_title(res, lang), "paragraphs": paras, "levers": levers})
+        title = result_title(res, lang, results)
+        scenarios.append({"title": title, "paragraphs": paras, "levers": levers})
     return {"heading": s["assumptions"], "paragraphs": paragraphs, "scenarios": scenarios}
 
 
@@ -639,7 +657,7 @@ def provenance(results: Sequence, lang: str) -> dict:
     s = _s(lang)
     lines = [
         s["prov line"].format(
-            name=result_title(r, lang),
+            name=result_title(r, lang, results),
             id=r.scenario.scenario.name,
             seed=r.seed,
             reps=len(r.traces),
@@ -707,7 +725,7 @@ def briefing_data(comparison, lang: str = "en") -> dict:
     s = _s(lang)
     results = _results(comparison)
     base = results[0]
-    names = s["vs"].join(result_title(r, lang) for r in results)
+    names = s["vs"].join(result_title(r, lang, results) for r in results)
     rows = headline_rows(results, lang)
     return {
         "lang": lang,
@@ -776,7 +794,7 @@ def write_brief(comparison, out: Path, lang: str = "en", page_png: bool = True) 
     data["fonts"] = _fonts(lang)
     s = _s(lang)
     results = _results(comparison)
-    base_title = result_title(results[0], lang)
+    base_title = result_title(results[0], lang, results)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}

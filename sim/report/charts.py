@@ -46,6 +46,7 @@ from sim.report.words import (
     result_title,
     scenario_title,
     stage_name,
+    target_label,
     thing_name,
     words,
 )
@@ -168,7 +169,6 @@ def _draw_targets(fig: Figure, ax, targets: Sequence[tuple[str, float]], lang: s
     """
     if not targets:
         return []
-    tx = words(lang)
     trans = blended_transform_factory(ax.transData, ax.transAxes)
     lo, hi = ax.get_xlim()
     lo, hi = min(lo, *(v for _, v in targets)), max(hi, *(v for _, v in targets))
@@ -186,7 +186,7 @@ def _draw_targets(fig: Figure, ax, targets: Sequence[tuple[str, float]], lang: s
             label = ax.text(
                 value,
                 1.02 + 0.075 * row,
-                tx["target"].format(name=name, value=value),
+                target_label(name, value, lang),
                 transform=trans,
                 ha=ha,
                 va="bottom",
@@ -258,7 +258,8 @@ def distribution_chart(
                 ha="center",
                 fontsize=MIN_PT,
             )
-        ax.set_yticks(range(len(results)), [_shorten(result_title(r, lang), 28) for r in results])
+        names = [_shorten(result_title(r, lang, results), 34) for r in results]
+        ax.set_yticks(range(len(results)), names)
         ax.set_ylim(len(results) - 0.4, -0.6)
         ax.set_xlabel(metric_label(metric, lang, sc))
         ax.set_title(tx["distribution title"].format(what=what), loc="left", pad=6)
@@ -403,7 +404,7 @@ def stage_breakdown_chart(results, lang: str = "en") -> Figure:
             )
             ax.set_yticks(range(len(stages)), [_shorten(s, 22) for s in names])
             ax.invert_yaxis()
-            ax.set_title(result_title(res, lang), loc="left", fontsize=9.5)
+            ax.set_title(result_title(res, lang, results), loc="left", fontsize=9.5)
         axes[-1].set_xlabel(tx["stage x"])
         fig.legend(loc="outside upper center", ncols=4, fontsize=MIN_PT, frameon=False)
         _footer(fig, lang, len(results[0].traces), results[0].seed, what=tx["stage ci"])
@@ -425,6 +426,7 @@ def comparison_chart(
     t = t[(t["metric"] == metric) & (t["group"] == "all")].reset_index(drop=True)
     by_name = {a.scenario.scenario.name: a for a in comparison.alternatives}
     base = comparison.baseline
+    every = [base, *comparison.alternatives]
     with style(lang):
         fig = _figure(1.7 + 0.55 * max(1, len(t)))
         ax = fig.subplots()
@@ -445,12 +447,12 @@ def comparison_chart(
             )
         ax.axvline(0, color=GREY, linewidth=1)
         names = [
-            (labels or {}).get(s) or (result_title(by_name[s], lang) if s in by_name else s)
+            (labels or {}).get(s) or (result_title(by_name[s], lang, every) if s in by_name else s)
             for s in t["scenario"]
         ]
         ax.set_yticks(y, [_shorten(n, 28) for n in names])
         ax.set_ylim(len(t) - 0.5, -0.8)
-        bname = result_title(base, lang)
+        bname = result_title(base, lang, every)
         ax.set_xlabel(tx["change x"].format(base=bname))
         ax.set_title(
             metric_label(metric, lang, base.scenario, unit=False)
@@ -489,7 +491,8 @@ def trips_chart(results: Sequence, lang: str = "en") -> Figure:
                 va="center",
                 fontsize=MIN_PT,
             )
-        ax.set_yticks(range(len(results)), [_shorten(result_title(r, lang), 28) for r in results])
+        names = [_shorten(result_title(r, lang, results), 34) for r in results]
+        ax.set_yticks(range(len(results)), names)
         ax.invert_yaxis()
         ax.set_xlabel(tx["trips x"])
         ax.set_title(tx["trips title"], loc="left")
@@ -524,7 +527,7 @@ def days_go_chart(table: pd.DataFrame, results: Sequence, lang: str = "en") -> F
                 m,
                 height=height,
                 color=PALETTE[k % len(PALETTE)],
-                label=_shorten(result_title(res, lang), 28),
+                label=_shorten(result_title(res, lang, results), 34),
             )
             ax.errorbar(m, pos, xerr=err, fmt="none", ecolor="black", capsize=2, linewidth=1)
         ax.set_yticks(

@@ -8,6 +8,7 @@ own: labels, units, captions and sentences. Working days are 工作日 throughou
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 LANGS = ("en", "zh")
@@ -37,9 +38,22 @@ def scenario_title(scenario, lang: str) -> str:
     return pick(getattr(info, "title", None), lang, info.name)
 
 
-def result_title(result, lang: str) -> str:
-    """The display name of the scenario a result ran."""
-    return scenario_title(result.scenario, lang)
+def result_title(result, lang: str, among=()) -> str:
+    """The display name of the scenario a result ran.
+
+    When another result of ``among`` has the same display name (an alternative that extends the
+    baseline without a title of its own), the scenario's ``name`` is added to tell them apart.
+    """
+    title = scenario_title(result.scenario, lang)
+    name = result.scenario.scenario.name
+    twins = [
+        r
+        for r in among
+        if r.scenario.scenario.name != name and scenario_title(r.scenario, lang) == title
+    ]
+    if not twins or title == name:
+        return title
+    return f"{title}（{name}）" if lang_of(lang) == "zh" else f"{title} ({name})"
 
 
 def stage_name(scenario, stage: int, lang: str) -> str:
@@ -52,6 +66,13 @@ def stage_name(scenario, stage: int, lang: str) -> str:
     if stage == 0:
         return W[lang_of(lang)]["outside stages"]
     return W[lang_of(lang)]["stage n"].format(n=stage)
+
+
+def target_label(name: str, value: float, lang: str) -> str:
+    """A target's label: its name, with its value added when the name does not say it."""
+    if re.search(rf"(?<![\d.]){value:g}(?![\d])", name):
+        return name
+    return W[lang_of(lang)]["target"].format(name=name, value=value)
 
 
 def thing_name(table: dict, key: str, lang: str) -> str:
