@@ -284,6 +284,8 @@ class Case:
         it = self.plan.items[i]
         if it.when and not self.flags.issuperset(it.when):
             return False
+        if it.when_not and not self.flags.isdisjoint(it.when_not):
+            return False
         if (
             it.probability < 1.0
             and self.model.uniform(("needed", self.plan.type_id, it.id), self.k) >= it.probability
@@ -526,10 +528,11 @@ class Case:
             end = st + len(self.stages) // 2
             if not self.stages[end] >= now:
                 self.stages[end] = now
-        if it.milestone >= 0:
+        if it.milestones:
             if self.milestones is None:
                 self.milestones = [NAN] * len(self.model.plan.milestones)
-            self.milestones[it.milestone] = now
+            for m in it.milestones:
+                self.milestones[m] = now
         self._mark_done(i, now, row)
 
     def _mark_done(self, i: int, now: float, row: int) -> None:

@@ -66,8 +66,9 @@ class ItemPlan:
     restart_step: int  # the step a corrected file restarts from
     probability: float  # share of cases that need it
     when: tuple[str, ...]  # case flags a case must have to need it
+    when_not: tuple[str, ...]  # case flags a case must not have to need it
     background: bool  # does not hold the case
-    milestone: int  # index of the milestone its finish marks, or -1
+    milestones: tuple[int, ...]  # indices of the milestones its finish marks
     on_clock: bool  # counts on the case's statutory clock
     time_limit_wd: float  # promised working days on its own clock (0: none)
     max_visits: int  # safety cap on visits per case (0: none)
@@ -115,6 +116,7 @@ class Plan:
     items: tuple[ItemPlan, ...]
     cases: tuple[CasePlan, ...]
     milestones: tuple[str, ...]
+    flag_names: tuple[str, ...]  # every case flag of any case type (columns flag_<name>)
     n_stages: int
     stop_corrections: bool
     stop_problems: bool
@@ -139,7 +141,10 @@ def compile_plan(sc: Scenario) -> Plan:
     )
     name_code = {name: n for n, name in enumerate(step_names)}
     milestones = tuple(sc.scenario.milestones)
-    milestone_of = {item: n for n, item in enumerate(sc.scenario.milestones.values())}
+    milestone_of: dict[str, list[int]] = {}
+    for n, name in enumerate(milestones):
+        for item in sc.scenario.milestone_items(name):
+            milestone_of.setdefault(item, []).append(n)
     rules = sc.clock
     unclocked_stop = "unclocked_steps" in rules.stops
 
@@ -188,9 +193,10 @@ def compile_plan(sc: Scenario) -> Plan:
                 correction_cap=-1 if corr_cap is None else corr_cap,
                 restart_step=restart,
                 probability=it.probability,
-                when=tuple(it.when),
+                when=tuple(f for f in it.when if not f.startswith("!")),
+                when_not=tuple(f[1:] for f in it.when if f.startswith("!")),
                 background=it.background,
-                milestone=milestone_of.get(iid, -1),
+                milestones=tuple(milestone_of.get(iid, ())),
                 on_clock=it.clock if it.clock is not None else it.kind in rules.kinds,
                 time_limit_wd=it.time_limit_wd or 0.0,
                 max_visits=it.max_visits or 0,
@@ -208,6 +214,7 @@ def compile_plan(sc: Scenario) -> Plan:
         items=items_t,
         cases=cases,
         milestones=milestones,
+        flag_names=tuple(sorted({f for ct in sc.case_types.values() for f in ct.flag_shares})),
         n_stages=sc.n_stages,
         stop_corrections="corrections" in rules.stops,
         stop_problems="problems" in rules.stops,
@@ -215,14 +222,20 @@ def compile_plan(sc: Scenario) -> Plan:
     )
 
 
-def _case_graph(sc: Scenario, items: tuple[str, ...]) -> tuple[list[set[str]], list[set[str]]]:
-    """Nearest predecessors within ``items`` through requires/after edges of absent items."""
+def _case_graph(
+    sc: Scenario, items: tuple[str, ...], extra: dict[str, tuple[str, ...]] | None = None
+) -> tuple[list[set[str]], list[set[str]]]:
+    """Nearest predecessors within ``items`` through requires/after edges of absent items.
+
+    ``extra`` adds the case type's own prerequisites (``case_types.<id>.requires``).
+    """
     present = set(items)
+    extra = extra or {}
     preds: list[set[str]] = []
     for iid in items:
         found: set[str] = set()
         seen: set[str] = set()
-        todo = list((*sc.items[iid].requires, *sc.items[iid].after))
+        todo = list((*sc.items[iid].requires, *sc.items[iid].after, *extra.get(iid, ())))
         while todo:
             pre = todo.pop()
             if pre in seen:
@@ -245,7 +258,7 @@ def _compile_case(sc: Scenario, code: int, type_id: str, by_id: dict[str, ItemPl
     ct = sc.case_types[type_id]
     ids = ct.items
     index = {iid: n for n, iid in enumerate(ids)}
-    pred_names, succ_names = _case_graph(sc, ids)
+    pred_names, succ_names = _case_graph(sc, ids, dict(ct.requires))
     preds = tuple(tuple(sorted(index[p] for p in ps)) for ps in pred_names)
     succs = tuple(tuple(sorted(index[s] for s in ss)) for ss in succ_names)
     routes: list[tuple[RoutePlan, ...]] = []

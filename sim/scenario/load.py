@@ -361,9 +361,12 @@ def check_references(sc: Scenario, file: str) -> list[Problem]:
                     out.append(
                         Problem(file, f"items.{iid}.{key}[{k}]", "an item cannot come after itself")
                     )
-    for name, iid in sc.scenario.milestones.items():
-        if iid not in items:
-            out.append(Problem(file, f"scenario.milestones.{name}", _unknown("item", iid, items)))
+    for name in sc.scenario.milestones:
+        for iid in sc.scenario.milestone_items(name):
+            if iid not in items:
+                out.append(
+                    Problem(file, f"scenario.milestones.{name}", _unknown("item", iid, items))
+                )
     for cid, ct in sc.case_types.items():
         for k, iid in enumerate(ct.items):
             if iid not in items:

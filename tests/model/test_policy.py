@@ -379,3 +379,64 @@ def test_departments_added_up_during_the_run_match_the_task_table():
     waiting = np.clip(np.minimum(t["started_h"], h1) - np.maximum(t["queued_h"], h0), 0, None)
     assert d["mean_queue"] == pytest.approx(waiting.sum() / (h1 - h0))
     assert d["max_queue"] >= 1
+
+
+# -- requests of the Pukou scenarios (negated flags, flag columns, milestone variants, type edges)
+
+
+def test_a_negated_flag_gives_the_other_cases_their_own_variant():
+    items = {
+        "land": item(1.0, when=["!early"]),
+        "land_early": item(1.0, when=["early"]),
+        "permit": item(2.0, requires=["land", "land_early"]),
+    }
+    for share, ran in ((1.0, ["land_early", "permit"]), (0.0, ["land", "permit"])):
+        sc = world(items, flags={"early": share}, milestones={"land": ["land", "land_early"]})
+        tr = simulate(sc)
+        assert sorted(tr.tasks["item"].astype(str)) == ran
+        c = tr.cases.iloc[0]
+        assert bool(c["flag_early"]) is (share == 1.0)  # the flag is a column of the cases table
+        assert c["land_h"] == pytest.approx(c["arrival_h"] + 1.0)  # the variant it took
+
+
+def test_a_skipped_item_sets_no_milestone():
+    items = {"a": item(1.0), "b": item(1.0, requires=["a"], when=["x"])}
+    c = only_case(world(items, flags={"x": 0.0}, milestones={"b_done": "b"}))
+    assert np.isnan(c["b_done_h"])
+    assert bool(c["flag_x"]) is False
+
+
+def test_case_type_requires_hold_only_in_that_type():
+    data = base_data(departments={"desk": {"staff": 5}})
+    data["items"] = {"a": item(3.0), "b": item(1.0)}
+    data["case_types"] = {
+        "chain": {
+            "arrivals": {"process": "list", "days": [1.0]},
+            "items": ["a", "b"],
+            "requires": {"b": ["a"]},
+        },
+        "free": {"arrivals": {"process": "list", "days": [1.0]}, "items": ["a", "b"]},
+    }
+    cases = simulate(build(data)).cases.set_index("case_type")
+    assert cases.loc["chain", "finish_h"] - cases.loc["chain", "arrival_h"] == pytest.approx(4.0)
+    assert cases.loc["free", "finish_h"] - cases.loc["free", "arrival_h"] == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize(
+    ("requires", "message"),
+    [
+        ({"b": ["z"]}, r"case_types\.c\.requires\.b\[0\]: 'z' is not an item of case type 'c'"),
+        ({"z": ["a"]}, r"case_types\.c\.requires\.z: 'z' is not an item of case type 'c'"),
+        ({"b": ["b"]}, r"case_types\.c\.requires\.b\[0\]: an item cannot require itself"),
+        ({"a": ["b"]}, r"case_types\.c\.requires: these prerequisites form a cycle"),
+    ],
+)
+def test_bad_case_type_requires_are_refused(requires, message):
+    items = {"a": item(1.0), "b": item(1.0, requires=["a"])}
+    with pytest.raises(sim.ScenarioError, match=message):
+        world(items, requires=requires)
+
+
+def test_an_unknown_negated_flag_is_refused():
+    with pytest.raises(sim.ScenarioError, match=r"items\.a\.when\[0\]: unknown flag 'nope'"):
+        world({"a": item(1.0, when=["!nope"])}, flags={"x": 0.5})
