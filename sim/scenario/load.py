@@ -1,5 +1,10 @@
 """Loading scenario files: TOML, ``extends`` with deep override, validation, clear errors.
 
+Scripts and the command line load scenarios through the front door, :func:`sim.load` and
+:func:`sim.from_dict` (module :mod:`sim.api`), which add the checks of the lever parameters and
+of whether a case can finish at all. The functions here are the scenario layer's own machinery,
+kept importable for the sweep code and the reforms; they are internal otherwise.
+
 A scenario file is TOML read with the standard library's ``tomllib``. A file may say
 ``extends = "baseline.toml"`` (a path relative to itself): the base is loaded first, then this
 file's tables are merged over it key by key (tables merge, anything else replaces), so a variant
@@ -8,6 +13,13 @@ is a few lines on top of a baseline.
 Validation happens once, here, against the schema of :mod:`sim.scenario.schema`, and every problem
 of the file is collected before anything is raised: a :class:`ScenarioError` carries them all, each
 as ``file: key.path: what is wrong (valid: ...)``. Nothing downstream re-checks or fills defaults.
+
+Inputs are untrusted, so reading is bounded: only regular files are opened (never a device, a
+pipe or a folder), at most :data:`MAX_FILE_BYTES` each, tables and lists nested at most
+:data:`MAX_DEPTH` deep, ``extends`` chains at most :data:`MAX_EXTENDS` files long, and ``extends``
+and CSV paths may not leave the folder tree of the scenario file that is loaded (its *root*)
+unless the caller allows it. Messages never quote a file that is not a scenario or a CSV of
+arrival dates.
 """
 
 from __future__ import annotations
@@ -15,7 +27,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
+import io
+import math
 import os
+import re
+import stat
 import tomllib
 import types
 import typing
@@ -26,7 +42,20 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from sim.scenario.feasibility import workload_problems
 from sim.scenario.schema import ListArrivals, Scenario
+
+MAX_FILE_BYTES = 10 * 2**20
+"""Largest scenario or CSV file read (10 MiB; the Pukou baseline is about 60 KB)."""
+
+MAX_DEPTH = 32
+"""Deepest nesting of tables and lists (a scenario needs about 8)."""
+
+MAX_EXTENDS = 16
+"""Most files in one ``extends`` chain (the Pukou files use 3)."""
+
+MAX_ARRIVAL_DAYS = 36_500
+"""Latest arrival a CSV may list, in days after the start (the longest horizon)."""
 
 
 @dataclass(frozen=True)
@@ -53,17 +82,83 @@ class ScenarioError(ValueError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-# --------------------------------------------------------------------------- reading and merging
+def _fail(file: str, path: str, message: str) -> ScenarioError:
+    return ScenarioError([Problem(file, path, message)])
 
 
-def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Merge ``override`` over ``base``: tables merge recursively, other values replace."""
-    out = dict(base)
+# --------------------------------------------------------------------------- plain data
+
+
+def _join(path: Iterable[Any]) -> str:
+    out = ""
+    for comp in path:
+        if isinstance(comp, int):
+            out += f"[{comp}]"
+        else:
+            out += ("." if out else "") + str(comp)
+    return out
+
+
+def check_depth(data: Any, file: str, limit: int = MAX_DEPTH) -> None:
+    """Raise a located ScenarioError if tables and lists nest deeper than ``limit``.
+
+    Walks without recursion, so that no input can exhaust the interpreter's stack; a structure
+    that contains itself (possible only from Python) counts as too deep.
+    """
+    todo: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
+    while todo:
+        node, path = todo.pop()
+        if len(path) > limit:
+            raise _fail(
+                file, _join(path[:limit]), f"tables and lists are nested more than {limit} deep"
+            )
+        if isinstance(node, Mapping):
+            todo.extend((v, (*path, k)) for k, v in node.items())
+        elif isinstance(node, list | tuple):
+            todo.extend((v, (*path, n)) for n, v in enumerate(node))
+
+
+def _plain_copy(value: Any) -> Any:
+    """A copy of nested tables and lists (call :func:`check_depth` first); leaves are shared."""
+    if isinstance(value, Mapping):
+        return {k: _plain_copy(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_copy(v) for v in value]
+    return value
+
+
+def _non_finite(data: Any, file: str, prefix: tuple[Any, ...]) -> list[Problem]:
+    """Problems for every ``inf`` or ``nan`` under ``data`` (tables the schema does not type)."""
+    out = []
+    todo: list[tuple[Any, tuple[Any, ...]]] = [(data, prefix)]
+    while todo:
+        node, path = todo.pop()
+        if isinstance(node, float) and not math.isfinite(node):
+            out.append(Problem(file, _join(path), f"must be a finite number (got {node})"))
+        elif isinstance(node, Mapping):
+            todo.extend((v, (*path, k)) for k, v in node.items())
+        elif isinstance(node, list | tuple):
+            todo.extend((v, (*path, n)) for n, v in enumerate(node))
+    return sorted(out, key=lambda p: p.path)
+
+
+def deep_merge(
+    base: Mapping[str, Any], override: Mapping[str, Any], _depth: int = 0
+) -> dict[str, Any]:
+    """Merge ``override`` over ``base`` into a new dict: tables merge, other values replace.
+
+    Neither argument is changed and the result shares no table or list with them. Nesting
+    deeper than :data:`MAX_DEPTH` is a ScenarioError.
+    """
+    if _depth == 0:
+        check_depth(base, "<scenario>")
+        check_depth(override, "<overrides>")
+    out = {k: _plain_copy(v) for k, v in base.items()} if _depth == 0 else dict(base)
     for key, value in override.items():
         if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = deep_merge(out[key], value)
+            out[key] = deep_merge(out[key], value, _depth + 1)
         else:
-            out[key] = value
+            out[key] = _plain_copy(value)
     return out
 
 
@@ -75,67 +170,150 @@ def _leaf_paths(data: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterab
             yield from _leaf_paths(value, path)
 
 
+# --------------------------------------------------------------------------- reading files
+
+
 def _display(path: Path) -> str:
     """A path as the user would write it: relative to the working folder when inside it."""
-    rel = os.path.relpath(path)
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path.as_posix()
     return path.as_posix() if rel.startswith("..") else rel
 
 
-def read_tree(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], dict]:
-    """Read a scenario file and its ``extends`` chain into one merged dict.
-
-    Returns the merged data and, for every key path, the file that set it last (used to say
-    which file of a chain a problem comes from).
-    """
-    path = path.resolve()
-    shown = _display(path)
-    if path in _chain:
-        cycle = " -> ".join(p.name for p in (*_chain, path))
-        raise ScenarioError(
-            [
-                Problem(
-                    _display(_chain[0]), "extends", f"files extend each other in a cycle: {cycle}"
-                )
-            ]
-        )
+def _resolve(path: Path) -> Path:
+    """``path`` made absolute with symbolic links followed; a ScenarioError if it cannot be."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError) as exc:
+        msg = "contains a NUL byte" if isinstance(exc, ValueError) else "cannot be resolved"
+        raise _fail(_display(path), "", f"is not a usable file name: it {msg}") from None
+
+
+def read_bounded(path: Path, file: str, key: str, what: str) -> str:
+    """The text of a regular UTF-8 file of at most :data:`MAX_FILE_BYTES` bytes.
+
+    Problems are reported at ``file``/``key`` (the place that named the file). The file is
+    opened without blocking and checked before a byte is read, so a FIFO, a device such as
+    ``/dev/zero`` or a folder is refused at once; the message never quotes the file's content.
+    """
+    name = _display(path)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
     except FileNotFoundError:
-        where = (_display(_chain[-1]), "extends") if _chain else (shown, "")
-        raise ScenarioError([Problem(where[0], where[1], f"no such file: {path}")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(shown, "", f"cannot read the file: {exc}")]) from None
+        raise _fail(file, key, f"no such file: {name}") from None
+    except ValueError:
+        raise _fail(file, key, f"{what} name {name!r} contains a NUL byte") from None
+    except OSError as exc:
+        raise _fail(file, key, f"cannot read {name}: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise _fail(
+                file, key, f"{name} is not a regular file (a folder, device or pipe is no {what})"
+            )
+        limit = f"more than the {MAX_FILE_BYTES // 2**20} MiB a {what} may have"
+        if info.st_size > MAX_FILE_BYTES:
+            raise _fail(file, key, f"{name} is {info.st_size:,} bytes, {limit}")
+        try:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise _fail(file, key, f"cannot read {name}: {exc.strerror}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise _fail(file, key, f"{name} grew while it was read, to {limit}")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _fail(file, key, f"{name} is not UTF-8 text, so it is no {what}") from None
+
+
+def _top_level_keys() -> set[str]:
+    return {f.alias or n for n, f in Scenario.model_fields.items()} | {"extends"}
+
+
+def _parse(text: str, shown: str) -> dict[str, Any]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([Problem(shown, "", f"not valid TOML: {exc}")]) from None
-    origins = {p: shown for p in _leaf_paths(data)}
-    parent = data.pop("extends", None)
-    if parent is None:
-        return data, origins
-    if not isinstance(parent, str):
-        raise ScenarioError(
-            [
-                Problem(
-                    shown, "extends", f"must be a file name (a string), got {type(parent).__name__}"
-                )
-            ]
+        raise _fail(shown, "", f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise _fail(shown, "", f"tables and lists are nested more than {MAX_DEPTH} deep") from None
+    check_depth(data, shown)
+    if data and not set(data) & _top_level_keys():
+        raise _fail(
+            shown,
+            "",
+            "is not a scenario file: none of its top-level keys is one of "
+            + ", ".join(sorted(_top_level_keys())),
         )
-    base, base_origins = read_tree(path.parent / parent, (*_chain, path))
-    return deep_merge(base, data), {**base_origins, **origins}
+    return data
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def read_tree(
+    path: str | Path, *, root: Path | None = None, allow_outside: bool = False
+) -> tuple[dict[str, Any], dict]:
+    """Read a scenario file and its ``extends`` chain into one merged dict.
+
+    Returns the merged data and, for every key path, the file that set it last (used to say
+    which file of a chain a problem comes from). ``extends`` paths are relative to the file
+    that names them and must stay inside ``root`` (default: the folder of ``path``) unless
+    ``allow_outside``.
+    """
+    here = _resolve(Path(path))
+    root = here.parent if root is None else _resolve(Path(root))
+    layers: list[tuple[dict[str, Any], str]] = []
+    chain: list[Path] = []
+    named_by: tuple[str, str] | None = None  # (file, key) that named the current file
+    while True:
+        shown = _display(here)
+        if here in chain:
+            cycle = " -> ".join(p.name for p in (*chain, here))
+            raise _fail(
+                _display(chain[0]), "extends", f"files extend each other in a cycle: {cycle}"
+            )
+        if len(chain) >= MAX_EXTENDS:
+            raise _fail(
+                _display(chain[0]),
+                "extends",
+                f"the extends chain is longer than {MAX_EXTENDS} files",
+            )
+        if named_by is not None and not allow_outside and not _inside(here, root):
+            raise _fail(
+                *named_by,
+                f"{shown} is outside {_display(root)}, the folder tree of the scenario "
+                "(allow_outside=True, or --allow-outside on the command line, permits it)",
+            )
+        where = named_by or (shown, "")
+        data = _parse(read_bounded(here, where[0], where[1], "scenario file"), shown)
+        chain.append(here)
+        parent = data.pop("extends", None)
+        layers.append((data, shown))
+        if parent is None:
+            break
+        if not isinstance(parent, str):
+            raise _fail(
+                shown, "extends", f"must be a file name (a string), got {type(parent).__name__}"
+            )
+        named_by = (shown, "extends")
+        try:
+            here = _resolve(here.parent / parent)
+        except ScenarioError:
+            raise _fail(shown, "extends", "is not a usable file name") from None
+    merged: dict[str, Any] = {}
+    origins: dict[tuple, str] = {}
+    for data, shown in reversed(layers):
+        merged = deep_merge(merged, data)
+        origins.update({p: shown for p in _leaf_paths(data)})
+    return merged, origins
 
 
 # --------------------------------------------------------------------------- error formatting
-
-
-def _join(path: Iterable[Any]) -> str:
-    out = ""
-    for comp in path:
-        if isinstance(comp, int):
-            out += f"[{comp}]"
-        else:
-            out += ("." if out else "") + str(comp)
-    return out
 
 
 def _clean_loc(loc: tuple[Any, ...], data: Any, missing: bool) -> list[Any]:
@@ -231,6 +409,8 @@ def _message(err: Mapping[str, Any], path: list[Any], data: Any) -> str:
         return f"needs a {ctx.get('discriminator', 'tag')} key to say which kind it is"
     if kind == "literal_error":
         return f"{err['input']!r} is not allowed (valid: {err['ctx']['expected']})"
+    if kind == "finite_number":
+        return f"must be a finite number (got {err.get('input')!r})"
     if kind.startswith("value_error"):
         msg = msg.removeprefix("Value error, ")
         return msg
@@ -416,68 +596,145 @@ def check_references(sc: Scenario, file: str) -> list[Problem]:
 
 # --------------------------------------------------------------------------- arrivals from CSV
 
+_HEADER_CELL = re.compile(r"^[\w .()\-]{1,40}$")
+_DATE_CELL = re.compile(r"^[\w :+\-./]{1,32}$")
 
-def _csv_to_days(data: dict[str, Any], base_dir: Path, file: str) -> list[Problem]:
-    """Replace CSV arrivals by the list of arrival days, so the model never reads files."""
+
+def _excerpt(text: str, pattern: re.Pattern[str]) -> str | None:
+    """``text`` quoted if it is short and harmless (matches ``pattern``), else ``None``."""
+    return repr(text) if pattern.match(text) else None
+
+
+def _csv_days(
+    text: str, name: str, column: str, start: dt.date
+) -> tuple[list[float], str | None, str]:
+    """Arrival days of a CSV text, or the problem (key suffix, message) that stops reading."""
+    origin = dt.datetime.combine(start, dt.time())
+    rows = csv.reader(io.StringIO(text, newline=""))
+    days: list[float] = []
+    try:
+        header = next(rows, None)
+        if header is None:
+            return [], "file", f"{name} is empty (valid: a header line, then one date a line)"
+        names = [h.strip() for h in header]
+        if column not in names:
+            if len(names) <= 20 and all(_HEADER_CELL.match(h) for h in names):
+                return [], "column", f"{name} has no column {column!r} (valid: {', '.join(names)})"
+            return (
+                [],
+                "column",
+                (
+                    f"{name} has no column {column!r}, and its first line is not a header of column "
+                    "names: is it a CSV of arrival dates?"
+                ),
+            )
+        col = names.index(column)
+        for row in rows:
+            n = rows.line_num
+            if not row or not any(cell.strip() for cell in row):
+                continue
+            cell = row[col].strip() if col < len(row) else ""
+            try:
+                when = dt.datetime.fromisoformat(cell)
+            except ValueError:
+                shown = _excerpt(cell, _DATE_CELL)
+                what = f"{shown} is not an ISO date" if shown else "the value is not an ISO date"
+                return [], "file", f"{name} line {n}: {what} (valid: e.g. 2025-03-05)"
+            if when.tzinfo is not None:
+                return [], "file", f"{name} line {n}: a date with a time zone (valid: local time)"
+            delta = (when - origin).total_seconds() / 86400
+            if delta < 0:
+                return [], "file", f"{name} line {n}: {when} is before the scenario start {start}"
+            if delta > MAX_ARRIVAL_DAYS:
+                return (
+                    [],
+                    "file",
+                    (
+                        f"{name} line {n}: {when} is more than {MAX_ARRIVAL_DAYS:,} days after the "
+                        "start"
+                    ),
+                )
+            days.append(delta)
+            if len(days) > 1_000_000:
+                return [], "file", f"{name} lists more than 1,000,000 arrivals"
+    except csv.Error:
+        return [], "file", f"{name} line {rows.line_num}: not a readable CSV line"
+    if not days:
+        return [], "file", f"{name} lists no arrivals"
+    return days, None, ""
+
+
+def _csv_to_days(
+    data: dict[str, Any],
+    base_dir: Path | None,
+    file: str,
+    root: Path | None = None,
+    allow_outside: bool = False,
+) -> list[Problem]:
+    """Replace CSV arrivals by the list of arrival days, so the model never reads files.
+
+    ``file`` paths are relative to ``base_dir`` and must stay inside ``root`` (default:
+    ``base_dir``) unless ``allow_outside``. Without a ``base_dir`` a CSV cannot be read, which
+    is a problem rather than a scenario the model would fail on.
+    """
     problems: list[Problem] = []
-    start = data.get("scenario", {}).get("start")
-    for cid, ct in (data.get("case_types") or {}).items():
+    info = data.get("scenario")
+    start = info.get("start") if isinstance(info, Mapping) else None
+    case_types = data.get("case_types")
+    for cid, ct in (case_types if isinstance(case_types, Mapping) else {}).items():
         arr = ct.get("arrivals") if isinstance(ct, Mapping) else None
         if not (isinstance(arr, Mapping) and arr.get("process") == "csv"):
             continue
         key = f"case_types.{cid}.arrivals"
+        if base_dir is None:
+            problems.append(
+                Problem(
+                    file,
+                    f"{key}.file",
+                    "a CSV of arrivals is read relative to a scenario's folder, and none was "
+                    'given (valid: sim.from_dict(..., base_dir=folder), or process = "list")',
+                )
+            )
+            continue
+        column = arr.get("column", "date")
         if not isinstance(arr.get("file"), str) or not isinstance(start, dt.date):
             continue  # the schema reports these
-        path = base_dir / arr["file"]
-        column = arr.get("column", "date")
-        try:
-            with path.open(newline="", encoding="utf-8") as fh:
-                rows = list(csv.DictReader(fh))
-        except OSError as exc:
-            problems.append(Problem(file, f"{key}.file", f"cannot read {path}: {exc.strerror}"))
+        if not isinstance(column, str):
             continue
-        days = []
-        for n, row in enumerate(rows, start=2):
-            if column not in row:
-                problems.append(
-                    Problem(
-                        file,
-                        f"{key}.column",
-                        f"{path.name} has no column {column!r} (valid: {', '.join(row)})",
-                    )
+        try:
+            path = _resolve(Path(base_dir) / arr["file"])
+            top = _resolve(Path(root if root is not None else base_dir))
+        except ScenarioError:
+            problems.append(Problem(file, f"{key}.file", "is not a usable file name"))
+            continue
+        if not allow_outside and not _inside(path, top):
+            problems.append(
+                Problem(
+                    file,
+                    f"{key}.file",
+                    f"{_display(path)} is outside {_display(top)}, the folder tree of the "
+                    "scenario (allow_outside=True, or --allow-outside on the command line, "
+                    "permits it)",
                 )
-                break
-            try:
-                when = dt.datetime.fromisoformat(row[column].strip())
-            except (ValueError, AttributeError):
-                problems.append(
-                    Problem(
-                        file,
-                        f"{key}.file",
-                        f"{path.name} line {n}: {row[column]!r} is not an ISO date",
-                    )
-                )
-                break
-            origin = dt.datetime.combine(start, dt.time())
-            delta = (when - origin).total_seconds() / 86400
-            if delta < 0:
-                problems.append(
-                    Problem(
-                        file,
-                        f"{key}.file",
-                        f"{path.name} line {n}: {when} is before the scenario start {start}",
-                    )
-                )
-                break
-            days.append(delta)
-        if not days and not problems:
-            problems.append(Problem(file, f"{key}.file", f"{path.name} lists no arrivals"))
-        if days:
-            ct["arrivals"] = ListArrivals(days=tuple(sorted(days))).model_dump()
+            )
+            continue
+        try:
+            text = read_bounded(path, file, f"{key}.file", "CSV file")
+        except ScenarioError as exc:
+            problems += exc.problems
+            continue
+        days, where, message = _csv_days(text, path.name, column, start)
+        if where is not None:
+            problems.append(Problem(file, f"{key}.{where}", message))
+            continue
+        ct["arrivals"] = ListArrivals(days=tuple(sorted(days))).model_dump()
     return problems
 
 
-# --------------------------------------------------------------------------- public API
+# --------------------------------------------------------------------------- internal API
+
+
+Check = Callable[[Scenario, str], list[Problem]]
 
 
 def from_dict(
@@ -486,25 +743,39 @@ def from_dict(
     source: str = "<scenario>",
     origins: Mapping[tuple, str] | None = None,
     base_dir: Path | None = None,
-    checks: Iterable[Callable[[Scenario, str], list[Problem]]] = (),
+    checks: Iterable[Check] = (),
+    root: Path | None = None,
+    allow_outside: bool = False,
 ) -> Scenario:
     """Validate a scenario given as plain data (as read from TOML). Raises ScenarioError.
 
-    ``checks`` are further validators run on the valid scenario (the reform layer passes the
-    check of ``[reforms]`` parameters here, so the scenario layer need not know reforms).
+    Internal: scripts use :func:`sim.from_dict`, which passes the lever checks. ``data`` is
+    never changed. CSV arrivals are read relative to ``base_dir`` (a CSV without one is a
+    problem). ``checks`` are further validators run, in order, on the valid scenario until one
+    finds problems (the front door passes the check of ``[reforms]`` parameters here, so the
+    scenario layer need not know reforms).
     """
-    data = deep_merge({}, data)  # never mutate the caller's dict
-    if base_dir is not None:
-        csv_problems = _csv_to_days(data, base_dir, source)
-        if csv_problems:
-            raise ScenarioError(csv_problems)
+    if not isinstance(data, Mapping):
+        raise _fail(source, "", f"a scenario is a table of keys, got {type(data).__name__}")
+    check_depth(data, source)
+    data = _plain_copy(data)  # never mutate the caller's dict
+    problems = _non_finite(data.get("reforms"), source, ("reforms",))
+    problems += _csv_to_days(data, base_dir, source, root, allow_outside)
+    if problems:
+        raise ScenarioError(problems)
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(validation_problems(exc, data, source, origins)) from None
+    except RecursionError:  # pragma: no cover - depth is checked above
+        raise _fail(source, "", f"tables and lists are nested more than {MAX_DEPTH} deep") from None
     problems = check_references(sc, source)
-    for check in () if problems else checks:
-        problems.extend(check(sc, source))
+    if not problems:
+        problems = [Problem(source, key, msg) for key, msg in workload_problems(sc)]
+    for check in checks:
+        if problems:
+            break
+        problems = list(check(sc, source))
     if problems:
         raise ScenarioError(problems)
     return sc
@@ -513,18 +784,26 @@ def from_dict(
 def load(
     path: str | Path,
     overrides: Mapping[str, Any] | None = None,
-    checks: Iterable[Callable[[Scenario, str], list[Problem]]] = (),
+    checks: Iterable[Check] = (),
+    *,
+    allow_outside: bool = False,
 ) -> Scenario:
     """Load, merge (``extends``) and validate a scenario file.
 
-    ``overrides`` is merged over the file's data (same shape, e.g.
-    ``{"experiment": {"seed": 7}}``) before validation.
+    Internal: scripts use :func:`sim.load`. ``overrides`` is merged over the file's data (same
+    shape, e.g. ``{"experiment": {"seed": 7}}``) before validation. ``extends`` and CSV paths
+    may not leave the folder tree of ``path`` unless ``allow_outside``.
     """
-    path = Path(path)
-    data, origins = read_tree(path)
+    data, origins = read_tree(path, allow_outside=allow_outside)
     if overrides:
         data = deep_merge(data, overrides)
-    resolved = path.resolve()
+    resolved = _resolve(Path(path))
     return from_dict(
-        data, source=_display(resolved), origins=origins, base_dir=resolved.parent, checks=checks
+        data,
+        source=_display(resolved),
+        origins=origins,
+        base_dir=resolved.parent,
+        checks=checks,
+        root=resolved.parent,
+        allow_outside=allow_outside,
     )

@@ -26,7 +26,7 @@ def expectations(path: Path) -> list[str]:
 
 
 def test_the_base_of_the_fixtures_is_valid():
-    sim.load(HERE / "valid_base.toml")
+    sim.load(HERE / "invalid" / "base" / "valid.toml")
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=[p.stem for p in FIXTURES])
