@@ -125,7 +125,7 @@ def params_of(
     try:
         return lever.Params.model_validate(dict(table)), []
     except ValidationError as exc:
-        problems = validation_problems(exc, dict(table), file)
+        problems = validation_problems(exc, dict(table), file, model=lever.Params)
         return None, [
             Problem(p.file, f"{prefix}.{p.path}" if p.path else prefix, p.message) for p in problems
         ]

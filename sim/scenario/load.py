@@ -58,13 +58,37 @@ MAX_ARRIVAL_DAYS = 36_500
 """Latest arrival a CSV may list, in days after the start (the longest horizon)."""
 
 
+def inert(text: str, limit: int) -> str:
+    """``text`` made safe to print: control characters escaped, at most ``limit`` characters.
+
+    Scenario keys and values are untrusted; a message quoting them must not carry terminal
+    escape sequences or line breaks, nor grow with the input.
+    """
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """A short, inert ``repr`` of a value a user wrote, for messages."""
+    return inert(repr(value), limit)
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a scenario: where (file and key path) and what."""
+    """One thing wrong with a scenario: where (file and key path) and what.
+
+    All three are made inert (see :func:`inert`): a file name of at most 300 characters, a key
+    path of at most 200 and a message of at most 800, whatever the input was.
+    """
 
     file: str
     path: str
     message: str
+
+    def __post_init__(self) -> None:
+        for name, limit in (("file", 300), ("path", 200), ("message", 800)):
+            object.__setattr__(self, name, inert(str(getattr(self, name)), limit))
 
     def __str__(self) -> str:
         return (
@@ -208,12 +232,13 @@ def read_bounded(path: Path, file: str, key: str, what: str) -> str:
         raise _fail(file, key, f"{what} name {name!r} contains a NUL byte") from None
     except OSError as exc:
         raise _fail(file, key, f"cannot read {name}: {exc.strerror}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise _fail(
+            file, key, f"{name} is not a regular file (a folder, device or pipe cannot be a {what})"
+        )
     with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fh.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise _fail(
-                file, key, f"{name} is not a regular file (a folder, device or pipe is no {what})"
-            )
         limit = f"more than the {MAX_FILE_BYTES // 2**20} MiB a {what} may have"
         if info.st_size > MAX_FILE_BYTES:
             raise _fail(file, key, f"{name} is {info.st_size:,} bytes, {limit}")
@@ -226,7 +251,7 @@ def read_bounded(path: Path, file: str, key: str, what: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise _fail(file, key, f"{name} is not UTF-8 text, so it is no {what}") from None
+        raise _fail(file, key, f"{name} is not UTF-8 text, so it cannot be a {what}") from None
 
 
 def _top_level_keys() -> set[str]:
@@ -271,7 +296,7 @@ def read_tree(
     chain: list[Path] = []
     named_by: tuple[str, str] | None = None  # (file, key) that named the current file
     while True:
-        shown = _display(here)
+        name = _display(here)
         if here in chain:
             cycle = " -> ".join(p.name for p in (*chain, here))
             raise _fail(
@@ -286,30 +311,30 @@ def read_tree(
         if named_by is not None and not allow_outside and not _inside(here, root):
             raise _fail(
                 *named_by,
-                f"{shown} is outside {_display(root)}, the folder tree of the scenario "
+                f"{name} is outside the scenario's folder tree {root.as_posix()} "
                 "(allow_outside=True, or --allow-outside on the command line, permits it)",
             )
-        where = named_by or (shown, "")
-        data = _parse(read_bounded(here, where[0], where[1], "scenario file"), shown)
+        where = named_by or (name, "")
+        data = _parse(read_bounded(here, where[0], where[1], "scenario file"), name)
         chain.append(here)
         parent = data.pop("extends", None)
-        layers.append((data, shown))
+        layers.append((data, name))
         if parent is None:
             break
         if not isinstance(parent, str):
             raise _fail(
-                shown, "extends", f"must be a file name (a string), got {type(parent).__name__}"
+                name, "extends", f"must be a file name (a string), got {type(parent).__name__}"
             )
-        named_by = (shown, "extends")
+        named_by = (name, "extends")
         try:
             here = _resolve(here.parent / parent)
         except ScenarioError:
-            raise _fail(shown, "extends", "is not a usable file name") from None
+            raise _fail(name, "extends", f"{shown(parent)} is not a usable file name") from None
     merged: dict[str, Any] = {}
     origins: dict[tuple, str] = {}
-    for data, shown in reversed(layers):
+    for data, name in reversed(layers):
         merged = deep_merge(merged, data)
-        origins.update({p: shown for p in _leaf_paths(data)})
+        origins.update({p: name for p in _leaf_paths(data)})
     return merged, origins
 
 
@@ -361,8 +386,10 @@ def _fields_of(model: type[BaseModel]) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
-def _model_at(path: list[Any], data: Any) -> type[BaseModel] | None:
-    ann: Any = Scenario
+def _model_at(
+    path: list[Any], data: Any, root: type[BaseModel] = Scenario
+) -> type[BaseModel] | None:
+    ann: Any = root
     node = data
     for comp in path:
         ann = _unwrap(ann, node)
@@ -385,11 +412,13 @@ def _model_at(path: list[Any], data: Any) -> type[BaseModel] | None:
     return ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
 
 
-def _message(err: Mapping[str, Any], path: list[Any], data: Any) -> str:
+def _message(
+    err: Mapping[str, Any], path: list[Any], data: Any, root: type[BaseModel] = Scenario
+) -> str:
     kind = err["type"]
     msg = err["msg"]
     if kind == "extra_forbidden":
-        model = _model_at(path[:-1], data)
+        model = _model_at(path[:-1], data, root)
         valid = f" (valid: {', '.join(_fields_of(model))})" if model else ""
         hint = ""
         if model:
@@ -402,23 +431,28 @@ def _message(err: Mapping[str, Any], path: list[Any], data: Any) -> str:
         ctx = err.get("ctx", {})
         return (
             f"unknown {ctx.get('discriminator', 'kind').strip(chr(39))} "
-            f"{ctx.get('tag')!r} (valid: {ctx.get('expected_tags')})"
+            f"{shown(ctx.get('tag'))} (valid: {ctx.get('expected_tags')})"
         )
     if kind == "union_tag_not_found":
         ctx = err.get("ctx", {})
         return f"needs a {ctx.get('discriminator', 'tag')} key to say which kind it is"
     if kind == "literal_error":
-        return f"{err['input']!r} is not allowed (valid: {err['ctx']['expected']})"
+        return f"{shown(err['input'])} is not allowed (valid: {err['ctx']['expected']})"
     if kind == "finite_number":
-        return f"must be a finite number (got {err.get('input')!r})"
+        return f"must be a finite number (got {shown(err.get('input'))})"
     if kind.startswith("value_error"):
         msg = msg.removeprefix("Value error, ")
         return msg
     got = err.get("input")
-    shown = repr(got) if not isinstance(got, Mapping | list) else type(got).__name__
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
-    return f"{msg[0].lower()}{msg[1:]} (got {shown})"
+    what = shown(got) if not isinstance(got, Mapping | list | tuple) else type(got).__name__
+    return f"{msg[0].lower()}{msg[1:]} (got {what})"
+
+
+def first_error(exc: ValidationError) -> str:
+    """The first error of ``exc`` in one short, inert line (for objects built by code)."""
+    err = exc.errors()[0]
+    where = _join(err["loc"])
+    return f"{exc.title}{'.' + where if where else ''}: {_message(err, [], None)}"
 
 
 def _origin(path: list[Any], origins: Mapping[tuple, str], default: str) -> str:
@@ -431,9 +465,17 @@ def _origin(path: list[Any], origins: Mapping[tuple, str], default: str) -> str:
 
 
 def validation_problems(
-    exc: ValidationError, data: Any, file: str, origins: Mapping[tuple, str] | None = None
+    exc: ValidationError,
+    data: Any,
+    file: str,
+    origins: Mapping[tuple, str] | None = None,
+    model: type[BaseModel] = Scenario,
 ) -> list[Problem]:
-    """Turn a pydantic ``ValidationError`` into located problems."""
+    """Turn a pydantic ``ValidationError`` of ``model`` validating ``data`` into located problems.
+
+    ``model`` is the class that validated ``data`` (the valid keys of an unknown one are read
+    from it): a scenario by default, a lever's parameters or a sweep file otherwise.
+    """
     errors = [
         (err, _clean_loc(tuple(err["loc"]), data, missing=err["type"] == "missing"))
         for err in exc.errors()
@@ -445,7 +487,9 @@ def validation_problems(
         ):
             continue  # a list emptied by its own broken elements: those are the real problems
         out.append(
-            Problem(_origin(path, origins or {}, file), _join(path), _message(err, path, data))
+            Problem(
+                _origin(path, origins or {}, file), _join(path), _message(err, path, data, model)
+            )
         )
     # the same problem reported through two union members is said once
     return list(dict.fromkeys(out))
@@ -459,7 +503,7 @@ def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, known, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     listed = ", ".join(known) if len(known) <= 12 else ", ".join(known[:12]) + ", ..."
-    return f"unknown {kind} {name!r}{hint} (valid: {listed})"
+    return f"unknown {kind} {shown(name)}{hint} (valid: {listed})"
 
 
 def find_cycle(edges: Mapping[str, Iterable[str]]) -> list[str] | None:
@@ -624,8 +668,8 @@ def _csv_days(
                 [],
                 "column",
                 (
-                    f"{name} has no column {column!r}, and its first line is not a header of column "
-                    "names: is it a CSV of arrival dates?"
+                    f"{name} has no column {column!r}, and its first line is not a header of "
+                    "column names: is it a CSV of arrival dates?"
                 ),
             )
         col = names.index(column)
@@ -712,9 +756,9 @@ def _csv_to_days(
                 Problem(
                     file,
                     f"{key}.file",
-                    f"{_display(path)} is outside {_display(top)}, the folder tree of the "
-                    "scenario (allow_outside=True, or --allow-outside on the command line, "
-                    "permits it)",
+                    f"{_display(path)} is outside the scenario's folder tree "
+                    f"{top.as_posix()} (allow_outside=True, or --allow-outside on the command "
+                    "line, permits it)",
                 )
             )
             continue

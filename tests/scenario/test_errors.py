@@ -20,7 +20,7 @@ FIXTURES = sorted((HERE / "invalid").glob("*.toml"))
 def expectations(path: Path) -> list[str]:
     return [
         line.removeprefix("# expect:").strip()
-        for line in path.read_text().splitlines()
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
         if line.startswith("# expect:")
     ]
 
