@@ -54,6 +54,15 @@ MAX_DEPTH = 32
 MAX_EXTENDS = 16
 """Most files in one ``extends`` chain (the Pukou files use 3)."""
 
+MAX_LIST = 1_000_000
+"""Longest list (the arrival days of a year of a million cases)."""
+
+MAX_NODES = 2_000_000
+"""Most values (tables, lists and leaves) in one scenario (the Pukou baseline has about 2,000)."""
+
+MAX_PROBLEMS = 100
+"""Most problems one error reports; the rest are counted, not listed."""
+
 MAX_ARRIVAL_DAYS = 36_500
 """Latest arrival a CSV may list, in days after the start (the longest horizon)."""
 
@@ -102,7 +111,12 @@ class ScenarioError(ValueError):
     """A scenario could not be loaded; ``problems`` lists every reason."""
 
     def __init__(self, problems: Iterable[Problem]):
-        self.problems = list(problems)
+        found = list(problems)
+        if len(found) > MAX_PROBLEMS:
+            more = len(found) - MAX_PROBLEMS + 1
+            first = found[0]
+            found = [*found[: MAX_PROBLEMS - 1], Problem(first.file, "", f"... and {more:,} more")]
+        self.problems = found
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
@@ -124,22 +138,39 @@ def _join(path: Iterable[Any]) -> str:
 
 
 def check_depth(data: Any, file: str, limit: int = MAX_DEPTH) -> None:
-    """Raise a located ScenarioError if tables and lists nest deeper than ``limit``.
+    """Raise a located ScenarioError if ``data`` is too deep, too long or too big to handle.
 
-    Walks without recursion, so that no input can exhaust the interpreter's stack; a structure
-    that contains itself (possible only from Python) counts as too deep.
+    Tables and lists may nest at most ``limit`` deep, a list may have at most
+    :data:`MAX_LIST` entries and the whole at most :data:`MAX_NODES` values. The walk is
+    depth first and without recursion, so no input can exhaust the interpreter's stack, and a
+    structure that contains itself (possible only from Python) is found at once as too deep.
     """
-    todo: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
+    # each entry: (value, depth, link), where link = (parent link, key) spells the key path
+    todo: list[tuple[Any, int, Any]] = [(data, 0, None)]
+    seen = 0
+
+    def where(link: Any) -> str:
+        keys = []
+        while link is not None:
+            link, key = link
+            keys.append(key)
+        return _join(reversed(keys[-limit:]))
+
     while todo:
-        node, path = todo.pop()
-        if len(path) > limit:
-            raise _fail(
-                file, _join(path[:limit]), f"tables and lists are nested more than {limit} deep"
-            )
+        node, depth, link = todo.pop()
+        seen += 1
+        if depth > limit:
+            raise _fail(file, where(link), f"tables and lists are nested more than {limit} deep")
+        if seen > MAX_NODES:
+            raise _fail(file, "", f"has more than {MAX_NODES:,} values")
         if isinstance(node, Mapping):
-            todo.extend((v, (*path, k)) for k, v in node.items())
+            todo.extend((v, depth + 1, (link, k)) for k, v in node.items())
         elif isinstance(node, list | tuple):
-            todo.extend((v, (*path, n)) for n, v in enumerate(node))
+            if len(node) > MAX_LIST:
+                raise _fail(
+                    file, where(link), f"a list of {len(node):,} entries, more than {MAX_LIST:,}"
+                )
+            todo.extend((v, depth + 1, (link, n)) for n, v in enumerate(node))
 
 
 def _plain_copy(value: Any) -> Any:
@@ -476,9 +507,10 @@ def validation_problems(
     ``model`` is the class that validated ``data`` (the valid keys of an unknown one are read
     from it): a scenario by default, a lever's parameters or a sweep file otherwise.
     """
+    raw = exc.errors(include_url=False)
     errors = [
         (err, _clean_loc(tuple(err["loc"]), data, missing=err["type"] == "missing"))
-        for err in exc.errors()
+        for err in raw[: MAX_PROBLEMS - 1]
     ]
     out = []
     for err, path in errors:
@@ -492,7 +524,10 @@ def validation_problems(
             )
         )
     # the same problem reported through two union members is said once
-    return list(dict.fromkeys(out))
+    out = list(dict.fromkeys(out))
+    if len(raw) > MAX_PROBLEMS - 1:
+        out.append(Problem(file, "", f"... and {len(raw) - MAX_PROBLEMS + 1:,} more"))
+    return out
 
 
 # --------------------------------------------------------------------------- cross references
