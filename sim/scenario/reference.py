@@ -144,8 +144,9 @@ def markdown() -> str:
         f"- a scenario file, and a CSV of arrival dates, is a regular UTF-8 file of at most "
         f"{ld.MAX_FILE_BYTES // 2**20} MiB (a folder, device or pipe is refused before "
         "anything is read);",
-        f"- tables and lists nest at most {ld.MAX_DEPTH} deep; an `extends` chain has at most "
-        f"{ld.MAX_EXTENDS} files;",
+        f"- tables and lists nest at most {ld.MAX_DEPTH} deep, a list has at most "
+        f"{ld.MAX_LIST:,} entries and a scenario at most {ld.MAX_NODES:,} values; an `extends` "
+        f"chain has at most {ld.MAX_EXTENDS} files;",
         "- `extends` and CSV paths are relative to the file that names them (CSV: to the "
         "scenario file that is loaded) and may not leave that scenario file's folder tree, "
         "unless `--allow-outside` (Python: `allow_outside=True`) is given;",
