@@ -104,6 +104,8 @@ def check_reforms(scenario: Scenario, file: str) -> list[Problem]:
                         file, prefix, f"the lever makes an invalid scenario: {first_error(exc)}"
                     )
                 )
+            except ScenarioError as exc:  # e.g. edges that form a cycle once it is applied
+                problems += [Problem(file, p.path, p.message) for p in exc.problems]
     return problems
 
 

@@ -356,3 +356,13 @@ def test_shared_tables_cannot_blow_up_the_walk(alarm):
     data = copy.deepcopy(DATA)
     data["reforms"] = {"online": shared}
     assert "more than 2,000,000 values" in str(error_of(lambda: sim.from_dict(data)))
+
+
+def test_a_lever_that_would_make_a_cycle_is_a_located_error():
+    """Found by the fuzz test: without the 'joint_acceptance' tag on land verification, joint
+    acceptance folds items into a cycle; that is the scenario's problem, said as such."""
+    data = ld.read_tree(ROOT / "scenarios" / "pukou" / "reform_2023.toml")[0]
+    del data["items"]["land_verification"]["tags"]
+    msg = str(error_of(lambda: sim.from_dict(data, source="s.toml")))
+    assert "s.toml: reforms.completion_equals_title: the lever makes an inconsistent" in msg
+    assert "form a cycle" in msg
