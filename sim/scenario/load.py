@@ -289,17 +289,17 @@ def _top_level_keys() -> set[str]:
     return {f.alias or n for n, f in Scenario.model_fields.items()} | {"extends"}
 
 
-def _parse(text: str, shown: str) -> dict[str, Any]:
+def _parse(text: str, name: str) -> dict[str, Any]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise _fail(shown, "", f"not valid TOML: {exc}") from None
+        raise _fail(name, "", f"not valid TOML: {exc}") from None
     except RecursionError:
-        raise _fail(shown, "", f"tables and lists are nested more than {MAX_DEPTH} deep") from None
-    check_depth(data, shown)
+        raise _fail(name, "", f"tables and lists are nested more than {MAX_DEPTH} deep") from None
+    check_depth(data, name)
     if data and not set(data) & _top_level_keys():
         raise _fail(
-            shown,
+            name,
             "",
             "is not a scenario file: none of its top-level keys is one of "
             + ", ".join(sorted(_top_level_keys())),
