@@ -99,9 +99,11 @@ def test_bad_replications_is_a_usage_error():
 
 
 def test_compare_formats_and_out(tmp_path):
+    # a scenario may extend only files in its own folder tree: the base is copied beside it
+    (tmp_path / "default.toml").write_bytes(DEFAULT.read_bytes())
     alt = tmp_path / "alt.toml"
     alt.write_text(
-        f'extends = "{DEFAULT.as_posix()}"\n[scenario]\nname = "alt"\n'
+        'extends = "default.toml"\n[scenario]\nname = "alt"\n'
         '[reforms.colocation]\ndepartments = ["housing"]\n',
         encoding="utf-8",
     )

@@ -125,7 +125,7 @@ def params_of(
     try:
         return lever.Params.model_validate(dict(table)), []
     except ValidationError as exc:
-        problems = validation_problems(exc, dict(table), file)
+        problems = validation_problems(exc, dict(table), file, model=lever.Params)
         return None, [
             Problem(p.file, f"{prefix}.{p.path}" if p.path else prefix, p.message) for p in problems
         ]
@@ -152,8 +152,15 @@ def apply(
     new, changes = lever.transform(sc, params)
     new = new.model_copy(update={"applied": (*sc.applied, lever.NAME)})
     broken = check_references(new, f"<after {lever.NAME}>")
-    if broken:  # a lever must never produce an inconsistent scenario
-        raise RuntimeError(
-            "lever produced an inconsistent scenario: " + "; ".join(map(str, broken))
+    if broken:  # the lever's own checks did not foresee this scenario: say so, located
+        what = "; ".join(f"{p.path}: {p.message}" for p in broken)
+        raise ScenarioError(
+            [
+                Problem(
+                    f"<{lever.NAME}>",
+                    f"reforms.{lever.NAME}",
+                    f"the lever makes an inconsistent scenario: {what}",
+                )
+            ]
         )
     return new, Account(lever.NAME, tuple(changes))

@@ -13,9 +13,12 @@ writes ``{ dist = "gamma", mean = 6.0, cv = 0.8 }``. Each one
   is then the same uniform in every scenario run with the same seed (common random numbers), even
   when a reform changes the distribution's parameters.
 
-All durations are non-negative. The ``unit`` key is read by the step that holds the distribution:
-staff ``effort`` is in hours; elapsed ``delay`` and turnarounds are in ``working_days`` (the
-statutory count), ``calendar_days`` or ``hours``.
+All durations are non-negative and finite, and every parameter is at most :data:`MAX_DURATION`
+(a million of its unit: 114 years of staff hours), so that no arithmetic on them can overflow;
+``inf`` and ``nan`` are refused. Each distribution also states the smallest value it can draw
+(``minimum``), from which the loader bounds how long a case must take. The ``unit`` key is read
+by the step that holds the distribution: staff ``effort`` is in hours; elapsed ``delay`` and
+turnarounds are in ``working_days`` (the statutory count), ``calendar_days`` or ``hours``.
 """
 
 from __future__ import annotations
@@ -29,7 +32,16 @@ from scipy import special
 
 Unit = Literal["hours", "working_days", "calendar_days"]
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
+_FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+MAX_DURATION = 1e6
+"""Largest value of any duration parameter, in its unit (hours or days)."""
+
+MAX_VALUES = 100_000
+"""Most observations an empirical distribution may list."""
+
+MIN_GAMMA_CV = 1e-3
+"""Smallest gamma cv: its shape 1/cv^2 stays below a million, where the quantile is exact."""
 
 
 class _Dist(BaseModel):
@@ -50,6 +62,11 @@ class _Dist(BaseModel):
         """The exact variance."""
         raise NotImplementedError
 
+    @property
+    def minimum(self) -> float:
+        """The smallest value a draw can take (the bottom of the support)."""
+        return 0.0
+
     def ppf(self, u: np.ndarray) -> np.ndarray:
         """Quantile function: maps uniforms in [0, 1) to variates."""
         raise NotImplementedError
@@ -63,7 +80,7 @@ class Exponential(_Dist):
     """Exponential durations with the given mean (memoryless; cv = 1)."""
 
     dist: Literal["exponential"] = Field(default="exponential", description="Which distribution.")
-    mean_: float = Field(alias="mean", gt=0, description="Mean duration.")
+    mean_: float = Field(alias="mean", gt=0, le=MAX_DURATION, description="Mean duration.")
 
     @property
     def mean(self) -> float:  # noqa: D102
@@ -84,7 +101,7 @@ class LogNormal(_Dist):
     """Lognormal durations given by their mean and coefficient of variation (not by mu, sigma)."""
 
     dist: Literal["lognormal"] = Field(default="lognormal", description="Which distribution.")
-    mean_: float = Field(alias="mean", gt=0, description="Mean duration.")
+    mean_: float = Field(alias="mean", gt=0, le=MAX_DURATION, description="Mean duration.")
     cv: float = Field(ge=0, le=10, description="Coefficient of variation: std / mean.")
 
     @property
@@ -108,8 +125,12 @@ class Gamma(_Dist):
     """Gamma durations given by their mean and coefficient of variation (shape = 1 / cv^2)."""
 
     dist: Literal["gamma"] = Field(default="gamma", description="Which distribution.")
-    mean_: float = Field(alias="mean", gt=0, description="Mean duration.")
-    cv: float = Field(gt=0, le=10, description="Coefficient of variation: std / mean.")
+    mean_: float = Field(alias="mean", gt=0, le=MAX_DURATION, description="Mean duration.")
+    cv: float = Field(
+        ge=MIN_GAMMA_CV,
+        le=10,
+        description="Coefficient of variation: std / mean (below 0.001 use deterministic).",
+    )
 
     @property
     def mean(self) -> float:  # noqa: D102
@@ -131,9 +152,9 @@ class Triangular(_Dist):
     """Triangular durations between ``low`` and ``high`` with the given ``mode``."""
 
     dist: Literal["triangular"] = Field(default="triangular", description="Which distribution.")
-    low: float = Field(ge=0, description="Smallest duration.")
-    mode: float = Field(ge=0, description="Most likely duration.")
-    high: float = Field(gt=0, description="Largest duration.")
+    low: float = Field(ge=0, le=MAX_DURATION, description="Smallest duration.")
+    mode: float = Field(ge=0, le=MAX_DURATION, description="Most likely duration.")
+    high: float = Field(gt=0, le=MAX_DURATION, description="Largest duration.")
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -147,6 +168,10 @@ class Triangular(_Dist):
     @property
     def mean(self) -> float:  # noqa: D102
         return (self.low + self.mode + self.high) / 3
+
+    @property
+    def minimum(self) -> float:  # noqa: D102
+        return self.low
 
     @property
     def variance(self) -> float:  # noqa: D102
@@ -174,8 +199,8 @@ class Uniform(_Dist):
     """Uniform durations between ``low`` and ``high``."""
 
     dist: Literal["uniform"] = Field(default="uniform", description="Which distribution.")
-    low: float = Field(ge=0, description="Smallest duration.")
-    high: float = Field(gt=0, description="Largest duration.")
+    low: float = Field(ge=0, le=MAX_DURATION, description="Smallest duration.")
+    high: float = Field(gt=0, le=MAX_DURATION, description="Largest duration.")
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -186,6 +211,10 @@ class Uniform(_Dist):
     @property
     def mean(self) -> float:  # noqa: D102
         return (self.low + self.high) / 2
+
+    @property
+    def minimum(self) -> float:  # noqa: D102
+        return self.low
 
     @property
     def variance(self) -> float:  # noqa: D102
@@ -204,10 +233,14 @@ class Deterministic(_Dist):
     dist: Literal["deterministic"] = Field(
         default="deterministic", description="Which distribution."
     )
-    value: float = Field(ge=0, description="The duration.")
+    value: float = Field(ge=0, le=MAX_DURATION, description="The duration.")
 
     @property
     def mean(self) -> float:  # noqa: D102
+        return self.value
+
+    @property
+    def minimum(self) -> float:  # noqa: D102
         return self.value
 
     @property
@@ -225,13 +258,19 @@ class Empirical(_Dist):
     """Durations resampled with equal weight from observed ``values``."""
 
     dist: Literal["empirical"] = Field(default="empirical", description="Which distribution.")
-    values: tuple[Annotated[float, Field(ge=0)], ...] = Field(
-        min_length=1, description="Observed durations, each equally likely."
+    values: tuple[Annotated[float, Field(ge=0, le=MAX_DURATION)], ...] = Field(
+        min_length=1,
+        max_length=MAX_VALUES,
+        description=f"Observed durations, each equally likely (each <= {MAX_DURATION:g}).",
     )
 
     @property
     def mean(self) -> float:  # noqa: D102
         return float(np.mean(self.values))
+
+    @property
+    def minimum(self) -> float:  # noqa: D102
+        return min(self.values)
 
     @property
     def variance(self) -> float:  # noqa: D102

@@ -24,13 +24,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from sim.scenario.distributions import Deterministic, Distribution
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+_FROZEN = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 Identifier = Annotated[
     str,
     Field(
         pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$",
-        description="An identifier: a letter, then letters, digits, '_' or '-'.",
+        max_length=100,
+        description="An identifier: a letter, then letters, digits, '_' or '-' (at most 100).",
     ),
 ]
 
@@ -380,7 +381,12 @@ class PoissonArrivals(BaseModel):
 
     model_config = _FROZEN
     process: Literal["poisson"] = Field(default="poisson", description="Which arrival process.")
-    per_year: float = Field(gt=0, le=1e8, description="Mean arrivals per year (365 days).")
+    per_year: float = Field(
+        gt=0,
+        le=1e6,
+        description="Mean arrivals per year (365 days); at most a million (about 4,000 a working "
+        "day), and the whole scenario at most 2 million items handled in one run.",
+    )
 
 
 class CsvArrivals(BaseModel):
@@ -388,7 +394,7 @@ class CsvArrivals(BaseModel):
 
     model_config = _FROZEN
     process: Literal["csv"] = Field(default="csv", description="Which arrival process.")
-    file: str = Field(description="CSV path, relative to the scenario file.")
+    file: str = Field(description="CSV path, relative to the scenario file that is loaded.")
     column: str = Field(default="date", description="Column with ISO dates or date-times.")
 
 
@@ -397,8 +403,10 @@ class ListArrivals(BaseModel):
 
     model_config = _FROZEN
     process: Literal["list"] = Field(default="list", description="Which arrival process.")
-    days: tuple[Annotated[float, Field(ge=0)], ...] = Field(
-        min_length=1, description="Arrival times in calendar days after the start."
+    days: tuple[Annotated[float, Field(ge=0, le=36_500)], ...] = Field(
+        min_length=1,
+        max_length=1_000_000,
+        description="Arrival times in calendar days after the start (each at most 36,500).",
     )
 
 
@@ -468,7 +476,9 @@ class ScenarioInfo(BaseModel):
     """The scenario's name and time frame."""
 
     model_config = _FROZEN
-    name: str = Field(min_length=1, description="Name used in results folders and charts.")
+    name: str = Field(
+        min_length=1, max_length=200, description="Name used in results folders and charts."
+    )
     description: str = Field(default="", description="What the scenario represents.")
     title: Names | None = Field(
         default=None,
@@ -482,6 +492,7 @@ class ScenarioInfo(BaseModel):
     warmup_days: float = Field(
         default=0,
         ge=0,
+        le=36_500,
         description="Cases arriving before this day are left out of the statistics.",
     )
     milestones: dict[Identifier, str | tuple[str, ...]] = Field(
@@ -533,6 +544,7 @@ class Problems(BaseModel):
     cap_days: float | None = Field(
         default=None,
         ge=0,
+        le=36_500,
         description="With problem coordination: a stall is escalated and ends after at most "
         "this many working days (none: no cap).",
     )
