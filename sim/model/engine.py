@@ -178,6 +178,7 @@ class Department:
                 effort,
             )
         )
+        visit += (self.code, queued, started, end)  # for its critical path (flat: no tuple kept)
         if step.counted:
             case.spell(item, queued, end)
         self._kernel.call_after(end - now, self._done, task)
@@ -542,7 +543,7 @@ class Case:
         if not plan.items[i].background:
             self.n_left -= 1
             if self.n_left == 0:
-                self._close(now)
+                self._close(now, row)
                 return
         state, preds = self.state, plan.preds
         for j in plan.succs[i]:
@@ -614,12 +615,13 @@ class Case:
             self.items_overdue += overdue
         return self.model.recorder.visit(self, i, visit, self.model.kernel.now, overdue, sent_back)
 
-    def _close(self, now: float) -> None:
+    def _close(self, now: float, row: int) -> None:
+        """The case is done: ``row`` is the visit whose completion closed it."""
         self.finished = now
         if self.gov_active == 0 and now > self.idle_since:
             cal = self.model.calendar
             self.applicant_wd += cal.wd(now) - cal.wd(self.idle_since)
-        self.model.recorder.case(self)
+        self.model.recorder.case(self, row)
 
     def clock_wd(self) -> float:
         """Working days on the statutory clock: the union of the case's counted spells."""
@@ -742,7 +744,11 @@ class Model:
         else:
             end = now + value
         visit = case.open[i]
-        v = visit[V_NO] if visit is not None else case.visits[i] - 1
+        if visit is not None:
+            v = visit[V_NO]
+            visit += (-1 - kind, now, now, end)  # for its critical path
+        else:
+            v = case.visits[i] - 1
         self.recorder.activity((case.id, case.plan.items[i].code, s, kind, now, end, v))
         if counted and visit is not None:
             case.spell(i, now, end)

@@ -29,6 +29,9 @@ DataFrames on a :class:`Trace`:
   open staff-hours, utilisation, mean and longest queue, mean wait; added up during the run, so
   it needs no task table.
 
+Every closed case's **critical path** (:mod:`sim.model.critical`) is added up as the run goes, so
+it needs none of these tables: ``meta["critical_path"]`` holds the replication's totals.
+
 :func:`event_log` exports the task table as a process-mining event log that pm4py reads.
 """
 
@@ -42,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.model.critical import CriticalPaths
 from sim.model.plan import ACTIVITY_KINDS
 from sim.model.tables import MemorySink, Sink, Table
 
@@ -110,6 +114,7 @@ class TraceRecorder:
         self.visit_rows = 0
         self.last_finish = -math.inf
         self.capped_cases = 0
+        self.critical = CriticalPaths(model)
         self._origin = np.datetime64(dt.datetime.combine(plan.scenario.scenario.start, dt.time()))
         items = {"item": list(plan.item_ids)}
         self.cases_table = Table(
@@ -165,6 +170,7 @@ class TraceRecorder:
         """Record a visit of item ``i`` done at ``done``; return its row number."""
         row = self.visit_rows
         self.visit_rows = row + 1
+        self.critical.visit(case, i, visit, done, row, sent_back)
         if self._visits is not None:
             self._visits.add(
                 (
@@ -185,9 +191,10 @@ class TraceRecorder:
             )
         return row
 
-    def case(self, case: Case) -> None:
-        """Record a closed (or, at the end, unfinished) case."""
+    def case(self, case: Case, row: int = -1) -> None:
+        """Record a closed (or, at the end, unfinished) case; ``row``: the visit that closed it."""
         self.open[case.id] = None
+        self.critical.close(case, row)
         if case.finished > self.last_finish:
             self.last_finish = case.finished
         self.capped_cases += case.capped
@@ -263,6 +270,7 @@ class TraceRecorder:
             "intervals": {name: iv.unit for name, iv in sc.intervals.items()},
             "time_limits": any(it.time_limit_wd for it in model.plan.items),
             "tables": ["cases", "departments", *self.keep],
+            "critical_path": self.critical.result(),
             "reforms": list(sc.applied),
         }
         return Trace(
