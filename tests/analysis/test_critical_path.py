@@ -146,3 +146,43 @@ def test_the_same_with_or_without_tables():
     a = simulate(sc, keep=()).meta["critical_path"]
     b = simulate(sc).meta["critical_path"]
     assert a == b
+
+
+def test_where_the_days_go_adds_up_to_the_mean_lead_time():
+    """Per level, the days per case add up to the mean lead_wd (pooled over replications)."""
+    from sim.analysis import critical
+
+    sc = sim.load("scenarios/default.toml")
+    traces = [simulate(sc, keep=(), replication=r) for r in range(3)]
+    table = critical.where_the_days_go(traces)
+    per_rep = []
+    for tr in traces:
+        c = tr.window_cases()
+        per_rep.append(c.loc[c["finished"], "lead_wd"].mean())
+    for level in critical.LEVELS:
+        part = table[table["level"] == level]
+        assert part["wd_mean"].sum() == pytest.approx(sum(per_rep) / len(per_rep), rel=1e-9)
+        assert part["share"].sum() == pytest.approx(1.0, rel=1e-9)
+    b = critical.bottleneck(traces)
+    deps = table[(table["level"] == "department") & (table["name"] != "")]
+    assert b.department == deps.sort_values("share").iloc[-1]["name"]
+    slack = critical.item_slack(traces)
+    assert ((slack["criticality"] >= 0) & (slack["criticality"] <= 1)).all()
+    js = critical.as_json(traces)
+    assert js["bottleneck"]["department"] == b.department
+    assert {"by_kind", "by_department", "by_item", "items"} <= set(js)
+
+
+def test_days_lost_are_paired_differences():
+    """A scenario against itself loses nothing; halving a notice loses exactly those days."""
+    from sim.analysis import critical
+
+    steps = [{"name": "notice", "delay": {"dist": "deterministic", "value": 10}}]
+    data = base_data(items={"job": {"steps": steps}})
+    base = [simulate(build(data), replication=r) for r in range(3)]
+    data["items"]["job"]["steps"][0]["delay"]["value"] = 4
+    alt = [simulate(build(data), replication=r) for r in range(3)]
+    same = critical.days_lost(base, base)
+    assert (same["lost_mean"].abs() < 1e-12).all()
+    lost = critical.days_lost(base, alt).set_index("name")
+    assert lost.loc["delays", "lost_mean"] == pytest.approx(6.0)
