@@ -220,7 +220,7 @@ class Load:
     tasks_per_year: float = 0.0  # tasks arriving per year (every visit and correction round)
     effort_second_moment: float = 0.0  # E[effort^2] of a task, hours^2
     always_open: bool = False
-    poisson: bool = False  # every case type that sends it work arrives as a Poisson process
+    poisson: bool = False  # its tasks arrive as a Poisson stream (or the network is Jackson's)
     by_item: Mapping[str, float] = field(default_factory=dict)  # staff hours a year per item
 
     @property
@@ -253,19 +253,20 @@ class Load:
     def theory_wait_h(self) -> tuple[str, float]:
         """The mean wait in queue that queueing theory gives, and the formula's name.
 
-        Only for departments it covers: open round the clock and fed by Poisson arrivals (tasks
-        that reach a department after other work are then only roughly Poisson: an estimate).
-        ``("", nan)`` otherwise.
+        Only for departments it covers: open round the clock and fed by Poisson arrivals — the
+        first task of Poisson cases (an M/G/c queue: exact for one staff, the Allen-Cunneen
+        approximation for more), or any node of an open Jackson network (product form: Erlang C
+        exact). ``("", nan)`` otherwise.
         """
         if not (self.always_open and self.poisson and self.tasks_per_year and self.staff):
             return "", math.nan
         lam = self.tasks_per_year / HOURS_PER_YEAR
         mean = self.mean_effort
         scv = max(0.0, self.effort_second_moment / mean**2 - 1.0) if mean > 0 else 0.0
-        if self.staff == 1:
-            name = "Pollaczek-Khinchine"
-        elif abs(scv - 1.0) < 1e-9:
+        if abs(scv - 1.0) < 1e-9:
             name = "Erlang C"
+        elif self.staff == 1:
+            name = "Pollaczek-Khinchine"
         else:
             name = "Allen-Cunneen"
         return name, allen_cunneen_wait(lam, mean, scv, self.staff)
@@ -303,10 +304,15 @@ def _dist_second(dist) -> float:
 
 def offered_load(scenario: Scenario) -> list[Load]:
     """The offered load of every department, from the traffic equations (module docstring)."""
+    from sim.model.plan import compile_plan
+
     visits = visits_per_case(scenario)
     streams = {d: _Stream() for d in scenario.departments}
     by_item: dict[str, dict[str, float]] = {d: {} for d in scenario.departments}
-    poisson = dict.fromkeys(scenario.departments, True)
+    external = dict.fromkeys(scenario.departments, True)  # only the cases' first tasks
+    plan = compile_plan(scenario)
+    roots = {cp.type_id: {cp.items[i].id for i in cp.roots} for cp in plan.cases}
+    jackson = _jackson(scenario, plan)
     for type_id, per_item in visits.items():
         ct = scenario.case_types[type_id]
         rate = arrivals_per_year(scenario, type_id)
@@ -347,8 +353,15 @@ def offered_load(scenario: Scenario) -> list[Load]:
                     st.hours += hours
                     st.second += tasks * _dist_second(step.effort) * size2
                     by_item[dep][iid] = by_item[dep].get(iid, 0.0) + hours
-                    if ct.arrivals.process != "poisson":
-                        poisson[dep] = False
+                    first = (
+                        s == 0
+                        and iid in roots[type_id]
+                        and it.correction is None
+                        and math.isclose(v, it.probability)
+                        and ct.arrivals.process == "poisson"
+                    )
+                    if not first:
+                        external[dep] = False
     out = []
     for dep, st in streams.items():
         spec = scenario.departments[dep]
@@ -365,11 +378,38 @@ def offered_load(scenario: Scenario) -> list[Load]:
                 tasks_per_year=st.per_year,
                 effort_second_moment=st.second / st.per_year if st.per_year else 0.0,
                 always_open=spec.hours is None,
-                poisson=poisson[dep],
+                poisson=external[dep] or jackson,
                 by_item=dict(by_item[dep]),
             )
         )
     return out
+
+
+def _jackson(scenario: Scenario, plan) -> bool:
+    """Whether the scenario is an open Jackson network (product form: every node M/M/c).
+
+    Poisson arrivals, departments open round the clock, one exponential effort step per item
+    (no elapsed steps, no corrections), equal priorities, and no fork or join: each item of a case
+    type has at most one prerequisite and at most one successor that always runs.
+    """
+    if any(ct.arrivals.process != "poisson" for ct in scenario.case_types.values()):
+        return False
+    if any(dep.hours is not None for dep in scenario.departments.values()):
+        return False
+    if len({ct.priority for ct in scenario.case_types.values()}) > 1:
+        return False
+    for it in scenario.items.values():
+        if it.correction is not None or len(it.steps) != 1 or it.assessed_steps is not None:
+            return False
+        effort = it.steps[0].effort
+        if effort is None or effort.dist != "exponential":
+            return False
+    for cp in plan.cases:
+        for i in range(len(cp.items)):
+            plain = [j for j in cp.succs[i] if not cp.gated[j]]
+            if len(cp.preds[i]) > 1 or len(plain) > 1:
+                return False
+    return True
 
 
 def overloaded(loads: Iterable[Load]) -> list[Load]:
@@ -390,3 +430,68 @@ def overload_lines(loads: Iterable[Load], where: str = "") -> list[str]:
             f"corrections counted); it {needs}: its queue grows without bound"
         )
     return lines
+
+
+# --------------------------------------------------------------------------- after a run
+
+
+def theory_waits(scenario: Scenario, departments) -> list[dict]:
+    """Queueing theory's mean wait beside the simulated one, for the departments it covers.
+
+    ``departments`` is a run's department table (one row per department and replication, or
+    one replication's). Only departments open round the clock and fed by Poisson arrivals are
+    listed (see :meth:`Load.theory_wait_h`): ``department``, ``formula``, ``theory_wait_h``,
+    ``simulated_wait_h`` (mean over replications), ``load``.
+    """
+    simulated = departments.groupby("department", observed=True)["mean_wait_h"].mean()
+    out = []
+    for ld in offered_load(scenario):
+        formula, wait = ld.theory_wait_h()
+        if not formula or ld.department not in simulated.index:
+            continue
+        out.append(
+            {
+                "department": ld.department,
+                "formula": formula,
+                "theory_wait_h": wait,
+                "simulated_wait_h": float(simulated[ld.department]),
+                "load": ld.load,
+            }
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Cases still open at the horizon and how fast their number grew over the window."""
+
+    open_cases: float  # mean over replications
+    growth_per_year: float  # slope of the number of open cases, cases a year (mean)
+
+    def line(self) -> str:
+        """One sentence for the command line."""
+        return (
+            f"the queue was still growing at the horizon: {self.open_cases:,.0f} cases open, "
+            f"growing by about {self.growth_per_year:,.0f} a year"
+        )
+
+
+def backlog(traces) -> Backlog:
+    """Open cases at the horizon and their growth rate (least squares over the window).
+
+    The number of open cases ``N(t)`` (arrived by ``t`` and not finished by ``t``) is sampled
+    once a day between the warm-up and the horizon; its slope is the backlog's growth.
+    """
+    opens, slopes = [], []
+    for tr in traces:
+        c = tr.cases
+        h0, h1 = tr.meta["warmup_h"], tr.meta["horizon_h"]
+        arrive = np.sort(c["arrival_h"].to_numpy(float))
+        finish = np.sort(np.nan_to_num(c["finish_h"].to_numpy(float), nan=np.inf))
+        t = np.arange(h0, h1 + 1e-9, 24.0)
+        if len(t) < 2:
+            t = np.array([h0, h1])
+        n = np.searchsorted(arrive, t, side="right") - np.searchsorted(finish, t, side="right")
+        opens.append(float(n[-1]))
+        slopes.append(float(np.polyfit(t, n, 1)[0]) * HOURS_PER_YEAR if len(set(t)) > 1 else 0.0)
+    return Backlog(float(np.mean(opens)), float(np.mean(slopes)))

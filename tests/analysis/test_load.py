@@ -230,3 +230,58 @@ def test_theory_wait_of_an_exponential_desk_is_erlang_c():
     name, wait = loads_of(build(data))["desk"].theory_wait_h()
     assert name == "Erlang C"
     assert wait == pytest.approx(mmc_mean_wait(1.0, 1.0, 2))
+
+
+def test_theory_covers_first_tasks_and_jackson_networks_only():
+    from tests.theory.test_networks import jackson_scenario
+
+    jackson = {ld.department: ld for ld in offered_load(jackson_scenario(0.5, (0.8, 1.5, 1.8), 50))}
+    # product form: node 1 is M/M/1 with lambda = 0.5 * 25/22 and mean 0.8
+    lam = 0.5 * 25 / 22
+    name, wait = jackson["d1"].theory_wait_h()
+    assert name == "Erlang C"
+    assert wait == pytest.approx(mmc_mean_wait(lam, 1 / 0.8, 1))
+    # a tandem of deterministic desks: the first is M/D/1, the second is not Poisson-fed
+    loads = loads_of(build(two_departments(per_year=3000, p_back=0.0)))
+    name, wait = loads["one"].theory_wait_h()
+    lam = 3000 / 8760
+    assert name == "Pollaczek-Khinchine"
+    assert wait == pytest.approx(mg1_mean_wait(lam, 1.0, 0.0))
+    assert loads["two"].theory_wait_h()[0] == ""
+
+
+def test_an_overloaded_scenario_is_refused_unless_allowed():
+    from sim.experiment.stability import Unstable, at_horizon, check_stable
+
+    sc = build(two_departments())
+    with pytest.raises(Unstable) as err:
+        check_stable([("issue.toml", sc)])
+    assert "issue.toml: department 'one' is overloaded: load 1.05" in str(err.value)
+    assert "--allow-unstable" in str(err.value)
+    lines = check_stable([("", sc)], allow=True)
+    assert len(lines) == 2
+    assert check_stable([("", build(two_departments(per_year=1000)))]) == []
+    assert at_horizon(sc).scenario.drain_days == 0
+    assert sc.scenario.drain_days > 0  # the input is not touched
+
+
+@pytest.mark.slow
+def test_an_overloaded_run_reports_a_growing_backlog():
+    """Load 1.05 on one desk: the backlog grows by about (1.05 - 1) * 8760 / 2 hours ~ 219 a year.
+
+    Each case costs the desk two one-hour passes, so the excess of 0.05 * 8,760 hours a year is
+    about 219 cases a year; the queue's growth is noisy (a random walk on top), so only its sign
+    and order of magnitude are checked.
+    """
+    from sim.analysis.queueing import backlog
+    from sim.experiment.stability import at_horizon
+    from sim.model import simulate
+
+    data = two_departments()
+    data["scenario"]["horizon_days"] = 1500
+    sc = at_horizon(build(data))
+    traces = [simulate(sc, seed=1, replication=r, keep=()) for r in range(4)]
+    b = backlog(traces)
+    assert 50 < b.growth_per_year < 600
+    assert b.open_cases > 50
+    assert "still growing" in b.line()
