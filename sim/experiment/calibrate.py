@@ -6,7 +6,8 @@ departments are, and fits:
 
 * **staff effort** of every effort step: each task's start and complete events, measured in the
   open hours of its department's office clock between them (the engine's own arithmetic run
-  backwards, so the effort is recovered exactly), divided by the case type's mean size;
+  backwards, so the effort is recovered exactly); where case sizes vary, the fitted mean and
+  spread are per unit of size (the sizes' moments from the base scenario taken out);
 * **elapsed delays** of every delay step, and the **correction turnaround** of every item, in the
   unit the base scenario gives them (working days on the scenario's calendar, calendar days or
   hours);
@@ -232,9 +233,16 @@ def calibrate(log: pd.DataFrame, base: Scenario) -> Calibration:
     if unknown:
         shown = ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else "")
         kept.append(f"(log) {len(unknown)} activities name no item of the base: {shown}")
-    cal = WorkCalendar(base.scenario.start, int(base.scenario.horizon_days) + 400)
+    # a calendar long enough for the whole log from the start (clocks sharing a calendar that
+    # must grow later would each grow it again)
+    last = (log[TIME].max() - pd.Timestamp(base.scenario.start)) / pd.Timedelta(days=1)
+    days = int(max(base.scenario.horizon_days, last if math.isfinite(last) else 0)) + 400
+    cal = WorkCalendar(base.scenario.start, days)
     clocks = {d: OfficeClock(cal, dep.hours) for d, dep in base.departments.items()}
-    size = {t: ct.size.mean for t, ct in base.case_types.items()}
+    size_moments = {
+        t: (ct.size.mean, ct.size.variance + ct.size.mean**2) for t, ct in base.case_types.items()
+    }
+    varied = any(ct.size.variance > 0 or ct.size.mean != 1 for ct in base.case_types.values())
     keys = (
         [CASE, "item", "step"]
         + (["visit"] if has_visit else [])
@@ -261,12 +269,13 @@ def calibrate(log: pd.DataFrame, base: Scenario) -> Calibration:
             if kind is not None:
                 want = ("task",) if step.effort is not None else ("delay", "applicant")
                 obs = obs[obs["kind"].isin(want)]
+            sizes = None
             if step.effort is not None:
                 dep = step.department or it.department
                 clock = clocks[dep]
                 x = _open_hours(clock, obs)
-                if TYPE in obs:
-                    x = x / obs[TYPE].map(size).fillna(1.0).to_numpy(float)
+                if TYPE in obs and varied:
+                    sizes = obs[TYPE].to_numpy()
                 unit, old = None, step.effort
             else:
                 unit = step.delay.unit or "working_days"
@@ -276,6 +285,8 @@ def calibrate(log: pd.DataFrame, base: Scenario) -> Calibration:
             if fit is None:
                 kept.append(f"{where}: {len(x)} observation(s), fewer than {MIN_OBSERVATIONS}")
                 continue
+            if sizes is not None:
+                fit = _per_size(fit, x, sizes, size_moments)
             fits.append(fit)
             steps[k]["effort" if step.effort is not None else "delay"] = fit.value
         if it.correction is not None:
@@ -322,6 +333,37 @@ def _fit(where: str, x: np.ndarray, unit: str | None, old: Any) -> Fit | None:
     cv = float(x.std(ddof=1) / mean) if len(x) > 1 and mean > 0 else math.nan
     was = old.model_dump(mode="json", by_alias=True, exclude_none=True)
     return Fit(where, len(x), value, was, mean, cv, aic, ks)
+
+
+def _per_size(fit: Fit, x: np.ndarray, types: np.ndarray, moments: Mapping) -> Fit:
+    """The effort per unit of case size: a task's effort is the step's draw times the size.
+
+    The size of each case is not in the log, only its type, whose size distribution the base
+    scenario gives; the draw's mean and second moment follow from ``E[X] = E[D] E[S]`` and
+    ``E[X^2] = E[D^2] E[S^2]`` (draw and size independent), averaged over the case types of the
+    observations. The family the AIC chose is kept, with these moments.
+    """
+    x = np.asarray(x, dtype=float)
+    ok = np.isfinite(x) & (x > 0)
+    x, types = x[ok], types[ok]
+    m1 = np.array([moments.get(t, (1.0, 1.0))[0] for t in types])
+    m2 = np.array([moments.get(t, (1.0, 1.0))[1] for t in types])
+    mean = float(np.mean(x) / np.mean(m1))
+    second = float(np.mean(x**2) / np.mean(m2))
+    cv = math.sqrt(max(second / mean**2 - 1.0, 0.0)) if mean > 0 else 0.0
+    family = fit.value["dist"]
+    if cv < MIN_GAMMA_CV:
+        value = {"dist": "deterministic", "value": mean}
+    elif family == "exponential" and abs(cv - 1) > 0.1:
+        value = {"dist": "gamma", "mean": mean, "cv": min(cv, 10.0)}
+    elif family in ("gamma", "lognormal"):
+        value = {"dist": family, "mean": mean, "cv": min(cv, 10.0)}
+    elif family == "exponential":
+        value = {"dist": "exponential", "mean": mean}
+    else:
+        value = {"dist": "gamma", "mean": mean, "cv": min(max(cv, MIN_GAMMA_CV), 10.0)}
+    note = "per unit of case size (moments of the base scenario's sizes taken out)"
+    return Fit(fit.key, fit.n, value, fit.was, fit.mean, fit.cv, fit.aic, fit.ks, note)
 
 
 def _corrections(iid, it, log, mine, kind, has_visit, cal, data, fits, kept) -> None:
