@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 import sim
+from sim.scenario.load import deep_merge
 
 
 def base_data(**over: Any) -> dict[str, Any]:
@@ -26,7 +27,7 @@ def base_data(**over: Any) -> dict[str, Any]:
             "c": {"arrivals": {"process": "poisson", "per_year": 100}, "items": ["job"]}
         },
     }
-    merged = sim.scenario.deep_merge(data, over) if over else data
+    merged = deep_merge(data, over) if over else data
     # an arrivals table replaces the default one (its keys depend on the process)
     for cid, ct in (over.get("case_types") or {}).items():
         if "arrivals" in ct:

@@ -114,7 +114,15 @@ def per_replication(traces: Sequence[Trace]) -> pd.DataFrame:
 
 def summarise(traces: Sequence[Trace], confidence: float = CONFIDENCE) -> pd.DataFrame:
     """Mean and confidence interval of every metric across replications (tidy table)."""
-    reps = per_replication(traces)
+    return summarise_replications(per_replication(traces), confidence)
+
+
+def summarise_replications(reps: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """The summary of per-replication rows (as :func:`per_replication` makes them).
+
+    Workers of a parallel run each return their replication's rows, so the summary is built
+    here without any trace travelling between processes.
+    """
     out = []
     for (group, metric), g in reps.groupby(["group", "metric"], sort=False):
         values = g["value"].to_numpy(float)
