@@ -208,12 +208,12 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
         node[keys[-1]] = value
 
 
-def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
+def _unknown(kind: str, name: str, known: Iterable[str], where: str = "") -> str:
     known = sorted(known)
     close = difflib.get_close_matches(name, known, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     listed = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
-    return f"unknown {kind} {name!r}{hint} (valid: {listed})"
+    return f"unknown {kind} {name!r}{where}{hint} (valid: {listed})"
 
 
 def path_problem(base: Scenario, path: str) -> str | None:
@@ -237,7 +237,7 @@ def path_problem(base: Scenario, path: str) -> str | None:
         if not isinstance(node, dict):
             return f"{where} is not a table, so it has no key {k!r}"
         if k not in node:
-            return _unknown(f"key under {where}:", k, node)
+            return _unknown("key", k, node, f" under {where}")
         node = node[k]
     return None
 
