@@ -30,7 +30,7 @@ from sim.analysis.queueing import Load, offered_load
 from sim.api import load as _load
 from sim.experiment import store
 from sim.experiment.driver import Progress, TableOutput
-from sim.experiment.errors import UsageError
+from sim.experiment.errors import OutputError, UsageError
 from sim.experiment.executors import check_address, executor_for
 from sim.experiment.limits import MAX_JOBS, MAX_SEED
 from sim.experiment.results import Comparison, RunResult, SweepResult
@@ -552,6 +552,12 @@ def brief(
         made["pdf"] = Path(write_brief(comp, tmp, lang=lang))
 
     written = store.write(comp, dest, extra=write_pdf)
+    if "pdf" not in made:
+        why = "; ".join(written.notes) or "no PDF was made"
+        raise OutputError(
+            f"the briefing could not be written ({why}); the comparison tables are in "
+            f"{written.folder}"
+        )
     _notes(written)
     return Briefing(comp, written.folder, written.folder / made["pdf"].name)
 

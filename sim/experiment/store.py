@@ -449,7 +449,12 @@ def write(
         else:
             raise TypeError(f"cannot write a {type(result).__name__}")
         if extra is not None:
-            extra(dest.tmp)
+            try:
+                extra(dest.tmp)
+            except OSError:
+                raise
+            except Exception as exc:  # e.g. a briefing that cannot be drawn: keep the tables
+                notes.append(f"not written: {type(exc).__name__}: {exc}")
         _charts(result, charts, dest.tmp, notes)
         files = _listing(dest.tmp)
         write_json(dest.tmp / MARK, {**result.provenance, "files": files})

@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
+from sim._version import __version__
 from sim.report import charts
 from sim.report.charts import style
 
@@ -146,8 +147,6 @@ def _save(pdf: PdfPages, page: Figure) -> None:
 
 def write_brief(comparison, out: Path, lang: str = "en") -> Path:
     """Write ``briefing.pdf`` and the charts as PNG into ``out``; return the PDF's path."""
-    import sim
-
     w = WORDS["zh" if lang == "zh" else "en"]
     out.mkdir(parents=True, exist_ok=True)
     base = comparison.baseline
@@ -195,7 +194,7 @@ def write_brief(comparison, out: Path, lang: str = "en") -> Path:
     dep_name = base.scenario.departments[dep].name.get(lang) if dep else "-"
     first = [
         w["sub"].format(
-            version=sim.__version__, date=dt.date.today().isoformat(), reps=reps, seed=base.seed
+            version=__version__, date=dt.date.today().isoformat(), reps=reps, seed=base.seed
         ),
         *headline,
         w["meaning"],
@@ -235,7 +234,7 @@ def write_brief(comparison, out: Path, lang: str = "en") -> Path:
         f"levers {', '.join(r.scenario.applied) or '-'}"
         for r in results
     ]
-    provenance.append(f"approvalsim {sim.__version__}")
+    provenance.append(f"approvalsim {__version__}")
     pdf_path = out / "briefing.pdf"
     with style(lang), PdfPages(pdf_path) as pdf:
         _save(pdf, _text_page(w["title"].format(base=bname), first, lang))
