@@ -228,6 +228,7 @@ def test_run_tables_none_writes_only_summaries(tmp_path, capsys):
     assert not list(out_dir.glob("*.parquet")) and (out_dir / "summary.json").exists()
 
 
+@pytest.mark.slow
 def test_run_default_folder_under_results(tmp_path):
     out = cli("run", str(TINY), "-r", "1", "-j", "1", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
@@ -344,6 +345,7 @@ def test_jobs_beyond_the_cores_need_force(tmp_path, capsys):
     assert code == 0, err
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_fails_within_seconds(tmp_path, capsys):
     start = time.monotonic()
     code, _, err = run_main(

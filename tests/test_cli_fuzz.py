@@ -28,31 +28,19 @@ INVALID = ROOT / "tests" / "scenario" / "invalid" / "missing_department.toml"
 EXAMPLES = 60
 SECONDS_PER_EXAMPLE = 60
 
-numbers = st.one_of(
-    st.sampled_from(["1", "2", "3"]),  # valid and small
-    st.sampled_from(["0", "-1", "-5", "1e9", "999999999999", "9223372036854775808"]),
-    st.sampled_from(["nan", "inf", "-inf", "", " ", "x", "1.5", "0x10", "٣"]),
-)
-shares = st.one_of(
-    st.sampled_from(["0.2", "0.5"]),
-    st.sampled_from(["0", "1", "-0.1", "nan", "inf", "1e-300", "", "abc"]),
-)
+VALID_NUMBERS = ["1", "2", "3"]
+BAD_NUMBERS = ["0", "-1", "-5", "1e9", "999999999999", "9223372036854775808"]
+NOT_NUMBERS = ["nan", "inf", "-inf", "", " ", "x", "1.5", "0x10", "٣"]
+# about half of the values are valid, so that whole runs happen as well as refusals
+numbers = st.sampled_from(VALID_NUMBERS * 5 + BAD_NUMBERS + NOT_NUMBERS)
+shares = st.sampled_from(["0.2", "0.5"] * 4 + ["0", "1", "-0.1", "nan", "inf", "1e-300", "", "abc"])
 scenarios = st.sampled_from(
     # /dev/zero and other devices are refused by the loader (the safety branch, issue 12.6)
-    ["tiny", "tiny", "tiny", "missing.toml", "folder", "/dev/null", "binary.toml", "invalid"]
+    ["tiny"] * 8 + ["missing.toml", "folder", "/dev/null", "binary.toml", "invalid"]
 )
 outs = st.sampled_from(
-    [
-        "new",
-        "new",
-        "foreign",
-        "a-file.txt",
-        ".",
-        "/proc/approvalsim-x",
-        "x" * 300,
-        "",
-        "sub/dir/new",
-    ]
+    ["new", "sub/dir/new"] * 4
+    + ["foreign", "a-file.txt", ".", "/proc/approvalsim-x", "x" * 300, "", "new"]
 )
 levers = st.sampled_from(
     [
@@ -93,49 +81,47 @@ run_options = st.lists(
 
 @st.composite
 def command_lines(draw) -> tuple[list[str], str, str]:
-    command = draw(st.sampled_from(["run", "run", "run", "compare", "check", "explain", "sweep"]))
+    command = draw(st.sampled_from(["run"] * 4 + ["compare", "check", "explain", "sweep", "brief"]))
     scenario = draw(scenarios)
     out = draw(outs)
     opts = [x for pair in draw(run_options) for x in pair]
     if command == "check":
         return ["check", "@scenario"], scenario, out
     if command == "explain":
+        extra = draw(st.lists(levers, max_size=2))
         return (
-            [
-                "explain",
-                "@scenario",
-                *[x for x in opts if x == "--reform" or not x.startswith("-")][:2],
-            ],
+            ["explain", "@scenario", *[x for lv in extra for x in ("--reform", lv)]],
             scenario,
             out,
         )
     if command == "sweep":
+        jobs = draw(st.sampled_from([[], ["-j", "1"], ["-j", "0"], ["-j", "x"]]))
+        return ["sweep", "@sweep", "-o", "@out", "-q", *jobs], scenario, out
+    common = _without(opts, ("--reform", "--warmup", "--tables", "--table-format"))
+    if command == "brief":
+        lang = draw(st.sampled_from(["en", "en", "fr"]))
         return (
-            [
-                "sweep",
-                "@sweep",
-                "-o",
-                "@out",
-                "-q",
-                *draw(st.sampled_from([[], ["-j", "1"], ["-j", "0"]])),
-            ],
+            ["brief", "@scenario", "--lang", lang, "-r", "1", "-o", "@out", *common],
             scenario,
             out,
         )
     if command == "compare":
-        opts = [x for x in opts if x not in ("--reform", "--warmup", "--tables", "--table-format")]
-        return ["compare", "@scenario", "@alt", "-o", "@out", *_pairs_only(opts)], scenario, out
+        return ["compare", "@scenario", "@alt", "-o", "@out", *common], scenario, out
     return ["run", "@scenario", "-o", "@out", *opts], scenario, out
 
 
-def _pairs_only(opts: list[str]) -> list[str]:
-    """Drop values orphaned by removing their flag (keeps the command line well formed)."""
+def _without(opts: list[str], flags: tuple[str, ...]) -> list[str]:
+    """The options without the given flags and their values."""
     out: list[str] = []
+    skip = False
     for x in opts:
-        if x.startswith("-") or (
-            out and out[-1].startswith("-") and out[-1] not in ("--overwrite", "--force-jobs")
-        ):
-            out.append(x)
+        if skip:
+            skip = False
+            continue
+        if x in flags:
+            skip = True
+            continue
+        out.append(x)
     return out
 
 
