@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from sim.analysis.summary import ALL, summarise_replications
+from sim.analysis.summary import ALL, interval_units, summarise_replications
 from sim.experiment.errors import TablesNotKept
 from sim.experiment.provenance import provenance
 from sim.experiment.sinks import read_table
@@ -257,7 +257,8 @@ class RunResult:
     @cached_property
     def summary(self) -> pd.DataFrame:
         """Mean and 95% confidence interval of every metric across replications."""
-        return summarise_replications(self.per_replication)
+        units = interval_units(self.replications[0].meta) if self.replications else {}
+        return summarise_replications(self.per_replication, extra_units=units)
 
     def value(self, metric: str, group: str = ALL) -> dict[str, Any]:
         """One row of the summary as a dict (``mean``, ``ci_low``, ``ci_high``, ...)."""
