@@ -215,8 +215,23 @@ def test_run_tables_cases_as_csv(tmp_path, capsys):
     assert code == 0, err
     assert (out_dir / "cases.csv").exists() and not (out_dir / "tasks.csv").exists()
     assert not (out_dir / "stages.png").exists()  # needs the task table, which was not kept
+    assert (out_dir / "leadtime.png").exists() and (out_dir / "trips.png").exists()
     cases = pd.read_csv(out_dir / "cases.csv")
     assert list(cases.columns[:2]) == ["replication", "case"]
+
+
+def test_run_all_tables_as_csv_draws_every_chart(tmp_path, capsys):
+    """Charts read the tables back from the CSV files with their types (no chart is skipped)."""
+    out_dir = tmp_path / "res"
+    code, _, err = run_main(
+        capsys, "run", str(TINY), "-j", "1", "-o", str(out_dir), "--table-format", "csv"
+    )
+    assert code == 0 and "not drawn" not in err, err
+    for name in ("leadtime", "stages", "utilisation", "typical_case", "trips"):
+        assert (out_dir / f"{name}.png").stat().st_size > 5_000, name
+    visits = pd.read_csv(out_dir / "visits.csv")
+    cases = pd.read_csv(out_dir / "cases.csv")
+    assert len(visits) == len(cases)  # one item, one visit per case (no loop in tiny)
 
 
 def test_run_tables_none_writes_only_summaries(tmp_path, capsys):

@@ -30,16 +30,16 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sim.analysis.summary import per_replication
 from sim.experiment.limits import MAX_JOBS
 from sim.experiment.results import KEEP, Replication
-from sim.experiment.sinks import feed, sink_for
+from sim.experiment.sinks import sink_for
 from sim.model.engine import Model
-from sim.model.trace import Trace
+from sim.model.trace import TABLES, Trace
 from sim.scenario.schema import Scenario
 
 #: ``progress(done, total)``: called after every finished task (total grows in precision loops).
@@ -68,35 +68,32 @@ class Task:
 
 def kept_tables(keep: str) -> tuple[str, ...]:
     """The trace tables a ``keep`` level keeps."""
-    return {"all": ("cases", "tasks", "activities"), "cases": ("cases",), "none": ()}[keep]
+    return {"all": ("cases", *TABLES), "cases": ("cases",), "none": ()}[keep]
 
 
 def perform(task: Task) -> Replication:
-    """Run one replication and return what the caller keeps of it (a picklable function)."""
-    trace = Model(task.scenario, seed=task.seed, replication=task.replication).run()
-    summary = per_replication([trace]).assign(replication=task.replication)
+    """Run one replication and return what the caller keeps of it (a picklable function).
+
+    With an ``output`` folder the model streams the kept tables to a file sink in chunks as it
+    runs (only the case table stays in memory, for the summary); otherwise they are kept in
+    memory and returned with the trace.
+    """
     names = kept_tables(task.keep)
+    recorded = tuple(n for n in names if n != "cases")  # what the model records beyond cases
     if task.output is not None and names:
-        sink = sink_for(task.output.format, Path(task.output.folder), task.replication)
-        try:
-            # with cases_in_memory the caller writes the case table itself (after truncation)
-            for name in (n for n in names if not (task.cases_in_memory and n == "cases")):
-                table = getattr(trace, name)
-                if table is not None:
-                    feed(table, name, sink)
-        finally:
-            sink.close()
-        kept = (
-            replace(trace, tasks=None, activities=None)  # type: ignore[arg-type]
-            if task.cases_in_memory
-            else None
-        )
-    elif task.keep == "all":
-        kept = trace
-    elif task.keep == "cases" or task.cases_in_memory:
-        kept = replace(trace, tasks=None, activities=None)  # type: ignore[arg-type]
+        # with cases_in_memory the caller writes the case table itself (after truncation)
+        to_file = [n for n in names if not (task.cases_in_memory and n == "cases")]
+        sink = sink_for(task.output.format, Path(task.output.folder), task.replication, to_file)
+        trace = Model(
+            task.scenario, seed=task.seed, replication=task.replication, sink=sink, keep=recorded
+        ).run()
+        kept = trace if task.cases_in_memory else None
     else:
-        kept = None
+        trace = Model(
+            task.scenario, seed=task.seed, replication=task.replication, keep=recorded
+        ).run()
+        kept = trace if (names or task.cases_in_memory) else None
+    summary = per_replication([trace]).assign(replication=task.replication)
     return Replication(
         index=task.replication,
         summary=summary,

@@ -37,8 +37,14 @@ from sim.scenario.schema import Scenario
 #: What a run keeps of its tables: everything, only the case table, or none (summaries only).
 KEEP = ("all", "cases", "none")
 #: The tables a trace holds beside the department table, and which ``keep`` level keeps them.
-TABLES = {"cases": ("all", "cases"), "tasks": ("all",), "activities": ("all",)}
-#: Metrics of the headline tables (overall and per case type).
+TABLES = {
+    "cases": ("all", "cases"),
+    "tasks": ("all",),
+    "activities": ("all",),
+    "visits": ("all",),
+}
+#: Metrics of the headline tables (overall and per case type); the scenario's intervals and the
+#: reform indicators follow them (see :func:`headline_metrics`).
 HEADLINE = (
     "approval_wd_mean",
     "clock_wd_mean",
@@ -46,8 +52,16 @@ HEADLINE = (
     "lead_days_mean",
     "trips_mean",
     "corrections_mean",
-    "title_wd_mean",
 )
+#: Shares shown after the intervals, when the run reports them.
+INDICATORS = ("one_trip_share", "overdue_share", "capped_share", "unfinished_share")
+
+
+def headline_metrics(meta: Mapping[str, Any]) -> list[str]:
+    """The headline metrics of a run: the fixed ones, its intervals, then the indicators."""
+    return [*HEADLINE, *meta.get("intervals", {}), *INDICATORS]
+
+
 #: Above this share of unfinished cases, means are only a partial answer and we say so loudly.
 UNFINISHED_WARNING = 0.05
 
@@ -135,6 +149,26 @@ def _stack(frames: Sequence[pd.DataFrame], indices: Sequence[int]) -> pd.DataFra
     return df[["replication", *[c for c in df.columns if c != "replication"]]]
 
 
+def _typed(frame: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """A table read back from CSV with the types it had in memory (categories, dates)."""
+    known = {
+        "case_type": list(scenario.case_types),
+        "item": list(scenario.items),
+        "department": list(scenario.departments),
+    }
+    for col in frame.columns:
+        if col == "arrival":
+            frame[col] = pd.to_datetime(frame[col])
+        elif frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col].dtype):
+            cats = known.get(col)
+            frame[col] = (
+                pd.Categorical(frame[col], categories=cats)
+                if cats is not None
+                else frame[col].astype("category")
+            )
+    return frame
+
+
 def _fmt(x: float, digits: int = 2) -> str:
     return f"{x:.{digits}f}" if isinstance(x, int | float) and math.isfinite(x) else "–"
 
@@ -177,7 +211,7 @@ class RunResult:
         return [r.index for r in self.replications]
 
     def has(self, table: str) -> bool:
-        """Whether the run kept ``table`` (``cases``, ``tasks``, ``activities``)."""
+        """Whether the run kept ``table`` (``cases``, ``tasks``, ``activities``, ``visits``)."""
         return self.keep in TABLES.get(table, ("all",)) and self.replications != ()
 
     def _table(self, name: str) -> pd.DataFrame:
@@ -192,7 +226,8 @@ class RunResult:
                 raise TablesNotKept(f"the traces hold no {name!r} table")
             return _stack(frames, self.indices)
         if self.tables is not None and name in self.tables.names:
-            return self.tables.read(name)
+            frame = self.tables.read(name)
+            return frame if self.tables.format == "parquet" else _typed(frame, self.scenario)
         raise TablesNotKept(f"no {name!r} table was kept in memory or written to a file")
 
     @cached_property
@@ -211,6 +246,11 @@ class RunResult:
         return self._table("activities")
 
     @cached_property
+    def visits(self) -> pd.DataFrame:
+        """Every item visit of all replications (what critical paths walk)."""
+        return self._table("visits")
+
+    @cached_property
     def departments(self) -> pd.DataFrame:
         """The department tables of all replications, with a ``replication`` column."""
         return _stack([r.departments for r in self.replications], self.indices)
@@ -224,7 +264,7 @@ class RunResult:
             raise TablesNotKept(f"the run kept {self.keep!r} tables: no traces to rebuild")
         split = {
             name: dict(tuple(self._table(name).groupby("replication", sort=False)))
-            for name in ("cases", "tasks", "activities")
+            for name in TABLES
             if self.has(name)
         }
 
@@ -243,6 +283,7 @@ class RunResult:
                 departments=r.departments,
                 meta=dict(r.meta),
                 activities=part("activities", r.index),
+                visits=part("visits", r.index),
             )
             for r in self.replications
         )
@@ -294,9 +335,17 @@ class RunResult:
         s = self.summary
         if s.empty:
             return s
-        keep = s["metric"].isin([*HEADLINE, "unfinished_share"])
-        keep &= ~s["group"].str.startswith("department:")
-        return s[keep].reset_index(drop=True)
+        order = headline_metrics(self.replications[0].meta)
+        keep = s["metric"].isin(order) & ~s["group"].str.startswith("department:")
+        out = s[keep].copy()
+        out["_order"] = out["metric"].map({m: n for n, m in enumerate(order)})
+        groups = {g: n for n, g in enumerate(dict.fromkeys(out["group"]))}
+        out["_group"] = out["group"].map(groups)
+        return (
+            out.sort_values(["_group", "_order"])
+            .drop(columns=["_order", "_group"])
+            .reset_index(drop=True)
+        )
 
     # -- display --------------------------------------------------------------------------------
 
@@ -437,7 +486,8 @@ class Comparison:
         t = self.table
         if t.empty:
             return t
-        return t[(t["group"] == ALL) & t["metric"].isin(HEADLINE)].reset_index(drop=True)
+        metrics = headline_metrics(self.baseline.replications[0].meta)
+        return t[(t["group"] == ALL) & t["metric"].isin(metrics)].reset_index(drop=True)
 
     def _title(self) -> str:
         return (

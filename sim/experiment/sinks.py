@@ -71,9 +71,15 @@ class _Sink:
 
     suffix = ""
 
-    def __init__(self, folder: str | Path, replication: int | None = None) -> None:
+    def __init__(
+        self,
+        folder: str | Path,
+        replication: int | None = None,
+        only: Iterable[str] | None = None,
+    ) -> None:
         self.folder = Path(folder)
         self.replication = replication
+        self.only = None if only is None else frozenset(only)
         self._columns: dict[str, tuple[str, ...]] = {}
         self._categories: dict[str, dict[str, list[str]]] = {}
         self.paths: dict[str, Path] = {}
@@ -90,6 +96,8 @@ class _Sink:
         categories: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         """Start table ``name`` with these columns; ``categories`` maps code columns to labels."""
+        if self.only is not None and name not in self.only:
+            return  # a table this sink does not keep (e.g. departments, returned in memory)
         path = self._path(name)
         path.parent.mkdir(parents=True, exist_ok=True)
         self._columns[name] = tuple(columns)
@@ -120,8 +128,13 @@ class ParquetSink(_Sink):
 
     suffix = ".parquet"
 
-    def __init__(self, folder: str | Path, replication: int | None = None) -> None:
-        super().__init__(folder, replication)
+    def __init__(
+        self,
+        folder: str | Path,
+        replication: int | None = None,
+        only: Iterable[str] | None = None,
+    ) -> None:
+        super().__init__(folder, replication, only)
         self._writers: dict[str, Any] = {}
 
     def _start(self, name: str, path: Path) -> None:
@@ -129,6 +142,8 @@ class ParquetSink(_Sink):
 
     def write(self, name: str, chunk: Mapping[str, np.ndarray]) -> None:
         """Append a chunk of rows (a dict of equal-length columns) to table ``name``."""
+        if name not in self._columns:
+            return
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -161,8 +176,13 @@ class CsvSink(_Sink):
 
     suffix = ".csv"
 
-    def __init__(self, folder: str | Path, replication: int | None = None) -> None:
-        super().__init__(folder, replication)
+    def __init__(
+        self,
+        folder: str | Path,
+        replication: int | None = None,
+        only: Iterable[str] | None = None,
+    ) -> None:
+        super().__init__(folder, replication, only)
         self._files: dict[str, io.TextIOBase] = {}
 
     def _start(self, name: str, path: Path) -> None:
@@ -176,6 +196,8 @@ class CsvSink(_Sink):
 
     def write(self, name: str, chunk: Mapping[str, np.ndarray]) -> None:
         """Append a chunk of rows to table ``name``."""
+        if name not in self._columns:
+            return
         frame = pd.DataFrame(self._decoded(name, chunk))
         frame.to_csv(self._files[name], header=False, index=False)
 
@@ -186,11 +208,16 @@ class CsvSink(_Sink):
         self._files = {}
 
 
-def sink_for(fmt: str, folder: str | Path, replication: int | None = None) -> ParquetSink | CsvSink:
-    """The file sink of format ``fmt`` (``parquet`` or ``csv``)."""
+def sink_for(
+    fmt: str,
+    folder: str | Path,
+    replication: int | None = None,
+    only: Iterable[str] | None = None,
+) -> ParquetSink | CsvSink:
+    """The file sink of format ``fmt`` (``parquet`` or ``csv``), keeping the tables ``only``."""
     if fmt not in FORMATS:
         raise ValueError(f"table format must be one of {', '.join(FORMATS)} (got {fmt!r})")
-    return (ParquetSink if fmt == "parquet" else CsvSink)(folder, replication)
+    return (ParquetSink if fmt == "parquet" else CsvSink)(folder, replication, only)
 
 
 def feed(frame: pd.DataFrame, name: str, sink: ParquetSink | CsvSink) -> None:

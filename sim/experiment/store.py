@@ -357,7 +357,7 @@ def _run_contents(result: RunResult, folder: Path, table_format: str) -> None:
     elif result.tables is None and result.keep != "none":
         sink = sink_for(table_format, folder)
         try:
-            for name in ("cases", "tasks", "activities"):
+            for name in ("cases", "tasks", "activities", "visits"):
                 if result.has(name):
                     try:
                         table = getattr(result, name)
