@@ -8,6 +8,7 @@ file, a test) the bar draws nothing at all.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import IO, Any
 
@@ -27,6 +28,18 @@ class ProgressBar:
         except ValueError:  # a closed stream
             return False
 
+    def _size(self) -> tuple[int, int]:
+        """The terminal's columns and rows; 80 x 24 when it does not say.
+
+        A bare pseudo-terminal may report no size, and tqdm then draws nothing at all.
+        """
+        try:
+            size = os.get_terminal_size(self.stream.fileno())
+            columns, rows = size.columns, size.lines
+        except (OSError, ValueError, AttributeError):
+            columns = rows = 0
+        return (columns if columns > 0 else 80, rows if rows > 0 else 24)
+
     def __call__(self, done: int, total: int) -> None:
         """Show ``done`` of ``total`` replications."""
         if self._bar is None:
@@ -40,7 +53,8 @@ class ProgressBar:
                 unit="rep",
                 file=self.stream,
                 leave=False,
-                dynamic_ncols=True,
+                ncols=self._size()[0],
+                nrows=self._size()[1],
                 smoothing=0.1,
             )
         if self._bar.total != total:
