@@ -149,6 +149,23 @@ def _stack(frames: Sequence[pd.DataFrame], indices: Sequence[int]) -> pd.DataFra
     return df[["replication", *[c for c in df.columns if c != "replication"]]]
 
 
+class _FileTraces(Sequence[Trace]):
+    """The traces of a run whose tables are in files: each read back when it is asked for."""
+
+    def __init__(self, result: RunResult) -> None:
+        self._result = result
+
+    def __len__(self) -> int:
+        return len(self._result.replications)
+
+    def __getitem__(self, position: int) -> Trace:  # type: ignore[override]
+        if isinstance(position, slice):
+            return [self[k] for k in range(*position.indices(len(self)))]  # type: ignore[return-value]
+        if not -len(self) <= position < len(self):
+            raise IndexError(position)
+        return self._result._trace_from_files(position % len(self))
+
+
 def _typed(frame: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """A table read back from CSV with the types it had in memory (categories, dates)."""
     known = {
@@ -227,6 +244,8 @@ class RunResult:
             return _stack(frames, self.indices)
         if self.tables is not None and name in self.tables.names:
             frame = self.tables.read(name)
+            if name == "cases":  # a sink gets cases as they close; in memory they are by number
+                frame = frame.sort_values(["replication", "case"], kind="stable", ignore_index=True)
             return frame if self.tables.format == "parquet" else _typed(frame, self.scenario)
         raise TablesNotKept(f"no {name!r} table was kept in memory or written to a file")
 
@@ -256,36 +275,42 @@ class RunResult:
         return _stack([r.departments for r in self.replications], self.indices)
 
     @cached_property
-    def traces(self) -> tuple[Trace, ...]:
-        """One trace per replication (read back from the files when they were streamed)."""
+    def traces(self) -> Sequence[Trace]:
+        """One trace per replication.
+
+        When the tables were streamed to files, each trace is read back only when it is asked
+        for (``len(result.traces)`` reads nothing), one replication at a time.
+        """
         if all(r.trace is not None for r in self.replications):
             return tuple(r.trace for r in self.replications)  # type: ignore[misc]
         if not self.has("cases"):
             raise TablesNotKept(f"the run kept {self.keep!r} tables: no traces to rebuild")
-        split = {
-            name: dict(tuple(self._table(name).groupby("replication", sort=False)))
-            for name in TABLES
-            if self.has(name)
-        }
+        return _FileTraces(self)
 
-        def part(name: str, rep: int) -> pd.DataFrame | None:
-            if name not in split:
+    def _trace_from_files(self, position: int) -> Trace:
+        rep = self.replications[position]
+
+        def part(name: str) -> pd.DataFrame | None:
+            if not self.has(name) or self.tables is None or name not in self.tables.names:
                 return None
-            frame = split[name].get(rep)
-            if frame is None:
-                frame = self._table(name).iloc[0:0]
+            if self.tables.format == "parquet":
+                frame = pd.read_parquet(
+                    self.tables.path(name), filters=[("replication", "==", rep.index)]
+                )
+            else:
+                whole = self._table(name)
+                frame = whole[whole["replication"] == rep.index]
+            if name == "cases":  # a sink gets cases as they close; in memory they are by number
+                frame = frame.sort_values("case", kind="stable")
             return frame.drop(columns="replication").reset_index(drop=True)
 
-        return tuple(
-            Trace(
-                cases=part("cases", r.index),
-                tasks=part("tasks", r.index),  # type: ignore[arg-type]
-                departments=r.departments,
-                meta=dict(r.meta),
-                activities=part("activities", r.index),
-                visits=part("visits", r.index),
-            )
-            for r in self.replications
+        return Trace(
+            cases=part("cases"),  # type: ignore[arg-type]
+            tasks=part("tasks"),
+            departments=rep.departments,
+            meta=dict(rep.meta),
+            activities=part("activities"),
+            visits=part("visits"),
         )
 
     # -- summary --------------------------------------------------------------------------------
