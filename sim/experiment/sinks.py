@@ -257,16 +257,28 @@ def merge_parts(folder: Path, name: str, fmt: str, replications: Iterable[int]) 
     target = folder / f"{name}{suffix}"
     tmp = folder / f".{name}{suffix}.tmp"
     if fmt == "parquet":
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         writer = None
+        buffer: list[Any] = []
+
+        def flush() -> None:
+            if buffer:
+                table = pa.Table.from_batches(buffer)
+                writer.write_table(table, row_group_size=MERGED_ROW_GROUP)  # type: ignore[union-attr]
+                buffer.clear()
+
         try:
             for p in parts:
                 pf = pq.ParquetFile(p)
                 if writer is None:
                     writer = pq.ParquetWriter(tmp, pf.schema_arrow, compression="zstd")
-                for batch in pf.iter_batches(batch_size=MERGED_ROW_GROUP):
-                    writer.write_batch(batch)  # one row group each: larger groups pack better
+                for batch in pf.iter_batches():
+                    buffer.append(batch)
+                    if sum(b.num_rows for b in buffer) >= MERGED_ROW_GROUP:
+                        flush()  # larger row groups pack better; memory stays at one group
+            flush()
         finally:
             if writer is not None:
                 writer.close()
