@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim._version import __version__
 from sim.analysis.breakdown import bottleneck
 from sim.analysis.summary import t_interval
 from sim.report import charts
@@ -652,8 +653,6 @@ def _interval_end(iv, which: str) -> str:
 
 def provenance(results: Sequence, lang: str) -> dict:
     """Where the numbers come from: versions, seeds, replications, levers."""
-    import sim
-
     s = _s(lang)
     lines = [
         s["prov line"].format(
@@ -667,7 +666,7 @@ def provenance(results: Sequence, lang: str) -> dict:
     ]
     lines.append(
         s["made"].format(
-            version=sim.__version__,
+            version=__version__,
             python=platform.python_version(),
             date=dt.date.today().isoformat(),
         )
@@ -719,8 +718,6 @@ def _kept(result, table: str) -> bool:
 
 def briefing_data(comparison, lang: str = "en") -> dict:
     """Every word and number of the briefing (what ``briefing.typ`` lays out), without charts."""
-    import sim
-
     lang = lang_of(lang)
     s = _s(lang)
     results = _results(comparison)
@@ -732,12 +729,12 @@ def briefing_data(comparison, lang: str = "en") -> dict:
         "region": "cn" if lang == "zh" else "gb",
         "title": s["title"].format(names=names),
         "subtitle": s["subtitle"].format(
-            version=sim.__version__,
+            version=__version__,
             date=dt.date.today().isoformat(),
             reps=len(base.traces),
             seed=base.seed,
         ),
-        "footer": s["footer"].format(version=sim.__version__, seed=base.seed),
+        "footer": s["footer"].format(version=__version__, seed=base.seed),
         "table": _table(comparison, results, rows, lang),
         "findings_heading": s["findings"],
         "findings": findings(comparison, results, rows, lang),
