@@ -17,7 +17,6 @@ on stderr, a notebook shows them as warnings.
 
 from __future__ import annotations
 
-import inspect
 import os
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -114,10 +113,8 @@ def check_values(
 
 
 def _front_door(path: str | Path, overrides: Mapping[str, Any] | None, allow_outside: bool):
-    """``sim.load`` with ``allow_outside`` when the loader knows it (the safety layer adds it)."""
-    if "allow_outside" in inspect.signature(_load).parameters:
-        return _load(path, overrides, allow_outside=allow_outside)  # type: ignore[call-arg]
-    return _load(path, overrides)
+    """``sim.load``: schema, references, levers, files, whether a case can finish."""
+    return _load(path, overrides, allow_outside=allow_outside)
 
 
 def open_scenario(
@@ -512,14 +509,12 @@ def brief(
     if lang not in ("en", "zh"):
         raise UsageError(f"lang must be en or zh (got {lang!r})")
     if lang == "zh":
-        from sim.report.fonts import cjk_font
+        from sim.report.fonts import FontMissing, require_cjk_font
 
-        if cjk_font() is None:
-            raise UsageError(
-                "--lang zh needs a CJK font and none was found (looked for Noto Sans CJK, Source "
-                "Han Sans, WenQuanYi, Droid Sans Fallback, AR PL, SimHei, Microsoft YaHei, "
-                "PingFang); install one, or use --lang en"
-            )
+        try:
+            require_cjk_font()
+        except FontMissing as exc:
+            raise UsageError(f"--lang zh: {exc}") from None
     check_values(
         seed=seed,
         replications=replications,

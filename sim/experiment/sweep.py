@@ -54,11 +54,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sim._version import __version__
 from sim.analysis.summary import ALL, CASE_METRICS, t_interval
+from sim.api import CHECKS
 from sim.experiment.driver import Driver, Progress, Task, perform
 from sim.experiment.errors import UsageError
 from sim.experiment.results import SweepResult
 from sim.experiment.store import MARK, is_ours, write_json
-from sim.reforms import LEVERS, apply_all, check_reforms
+from sim.reforms import LEVERS, apply_all
 from sim.scenario.load import (
     Problem,
     ScenarioError,
@@ -156,7 +157,7 @@ class Sweep:
                 data,
                 source=f"{self.path.name} point {dict(overrides)}",
                 base_dir=self.base_dir,
-                checks=(check_reforms,),
+                checks=CHECKS,
             )
             self._scenarios[text] = apply_all(sc)[0]
         return self._scenarios[text]
@@ -278,7 +279,7 @@ def load_sweep(path: str | Path) -> Sweep:
         source=str(spec.sweep.base),
         origins=origins,
         base_dir=base_path.parent,
-        checks=(check_reforms,),
+        checks=CHECKS,
     )
     problems = []
     known = known_metrics(base)
