@@ -63,7 +63,7 @@ from sim.model.plan import (
     compile_plan,
     steps_for,
 )
-from sim.model.streams import MASK, SHIFT, Streams
+from sim.model.streams import CaseStream, Streams
 from sim.model.tables import MemorySink, Sink
 from sim.model.trace import TABLES, Trace, TraceRecorder
 from sim.model.workcal import HOURS_PER_DAY, OfficeClock, WorkCalendar
@@ -72,6 +72,8 @@ from sim.scenario.schema import Scenario
 __all__ = ["ACTIVITY_KINDS", "Case", "Department", "ItemState", "Model", "TABLES"]
 
 NAN = math.nan
+QUICK = True
+"""Whether cases of one plain single-step item take the fast path (tests compare both ways)."""
 
 
 class ItemState(IntEnum):
@@ -362,18 +364,18 @@ class Case:
     def run_step(self, i: int, s: int) -> None:
         """Start step ``s`` of item ``i``: queue its effort, or let its delay pass."""
         it = self.plan.items[i]
-        step = steps_for(it, self.assessed)[s]
         visit = self.open[i]
-        variant = "@assessed" if self.assessed and it.assessed_steps is not None else ""
-        key = (
-            "effort" if step.effort else "delay",
-            self.plan.type_id,
-            it.id + variant,
-            s,
-            visit[V_NO],
-            visit[V_ROUND],
-        )
-        value = self.model.draw(key, step.dist, self.k)
+        v, r = visit[V_NO], visit[V_ROUND]
+        if self.assessed and it.assessed_steps is not None:
+            step = it.assessed_steps[s]
+            stream = self.model.stream(self.plan.assessed_keys[i][s] + (v, r), step.dist)
+        else:
+            step = it.steps[s]
+            if v or r:
+                stream = self.model.stream(self.plan.keys[i][s] + (v, r), step.dist)
+            else:
+                stream = self.model.first[self.plan.code][i][s]
+        value = stream.value(self.k)
         if step.effort:
             self.model.departments[step.department].review(self, i, step, value * self.size)
         else:
@@ -390,7 +392,9 @@ class Case:
 
     def finish_step(self, i: int, s: int) -> None:
         """Step ``s`` of item ``i`` is done: run the next one, or decide the review's outcome."""
-        if s + 1 < len(steps_for(self.plan.items[i], self.assessed)):
+        it = self.plan.items[i]
+        n = len(it.steps if not self.assessed or it.assessed_steps is None else it.assessed_steps)
+        if s + 1 < n:
             self.run_step(i, s + 1)
         else:
             self.review_outcome(i)
@@ -618,22 +622,34 @@ class Case:
             self.applicant_wd += cal.wd(now) - cal.wd(self.idle_since)
         self.model.recorder.case(self)
 
-    def clock_wd(self) -> float:
-        """Working days on the statutory clock: the union of the case's counted spells."""
+    def clock_segments(self) -> tuple[float, float, float]:
+        """The statutory clock: the union of the case's counted spells.
+
+        Returns the first merged segment ``(start, end)`` in hours (NaN when none) and the working
+        days of all later segments; the recorder converts the first one for a whole chunk at once.
+        """
         spells = self.spells
         if not spells:
-            return 0.0
+            return NAN, NAN, 0.0
+        if len(spells) == 2:
+            return spells[0], spells[1], 0.0
         pairs = sorted(zip(spells[::2], spells[1::2], strict=True))
         wd = self.model.calendar.wd
-        total = 0.0
+        rest = 0.0
+        first: tuple[float, float] | None = None
         start, end = pairs[0]
         for s, e in pairs[1:]:
             if s > end:
-                total += wd(end) - wd(start)
+                if first is None:
+                    first = (start, end)
+                else:
+                    rest += wd(end) - wd(start)
                 start, end = s, e
             elif e > end:
                 end = e
-        return total + wd(end) - wd(start)
+        if first is None:
+            return start, end, 0.0
+        return first[0], first[1], rest + wd(end) - wd(start)
 
     def one_trip_items(self) -> tuple[int, int]:
         """Government items this case handled, and those that took the applicant <= 1 trip."""
@@ -643,6 +659,36 @@ class Case:
                 handled += 1
                 one += trips <= 1
         return handled, one
+
+
+_QUICK_VISIT = ([0, NAN, NAN, -1, 0, 0, 0, 0.0],)
+
+
+class QuickCase:
+    """A case of a type that needs a single plain item of one effort step (the fast path).
+
+    Such a case (a citizen's one-window request, a job of a single queue) has nothing to walk: it
+    is handed in on arrival, queues once, and closes when its task is done. It skips the
+    :class:`Case` bookkeeping; the recorder writes its visit and case rows directly
+    (:meth:`TraceRecorder.quick`), with the same values the general walk would give.
+    """
+
+    __slots__ = ("model", "id", "plan", "k", "arrival")
+    open = _QUICK_VISIT  # what a department reads of the visit: number 0, round 0
+
+    def __init__(self, model: Model, case_id: int, plan: CasePlan, k: int, arrival: float):
+        self.model = model
+        self.id = case_id
+        self.plan = plan
+        self.k = k
+        self.arrival = arrival
+
+    def spell(self, i: int, start: float, end: float, own: bool = True) -> None:
+        """The clock spell is the whole case: the recorder knows it."""
+
+    def finish_step(self, i: int, s: int) -> None:
+        """The only step is done: the case closes."""
+        self.model.recorder.quick(self, self.model.kernel.now)
 
 
 class Model:
@@ -677,43 +723,43 @@ class Model:
         self.end_h = (info.horizon_days + info.drain_days) * HOURS_PER_DAY
         self.calendar = WorkCalendar(info.start, int(info.horizon_days + info.drain_days) + 60)
         self.streams = Streams(self.seed, replication)
-        self._draws: dict[tuple, list] = {}
+        self._draws: dict[tuple, CaseStream] = {}
         self.recorder = TraceRecorder(self, MemorySink() if sink is None else sink, keep)
         self.departments = [
             Department(self, d, n, spec, OfficeClock(self.calendar, spec.hours))
             for n, (d, spec) in enumerate(sc.departments.items())
         ]
         self.problems = sc.problems if sc.problems.probability else None
+        # the first visit's first round of every step: its stream, looked up without a key
+        self.first = [
+            [
+                [
+                    self.stream(key + (0, 0), step.dist)
+                    for key, step in zip(keys, it.steps, strict=True)
+                ]
+                for keys, it in zip(cp.keys, cp.items, strict=True)
+            ]
+            for cp in plan.cases
+        ]
         self.arrivals = [self._arrival_times(t) for t in plan.type_ids]
         self._ran = False
 
     # -- draws and delays -----------------------------------------------------------------------
 
+    def stream(self, key: tuple, dist: Any = None) -> CaseStream:
+        """The per-case stream named ``key`` (variates under ``dist``; uniforms when ``None``)."""
+        stream = self._draws.get(key)
+        if stream is None:
+            stream = self._draws[key] = CaseStream(self.streams, key, dist)
+        return stream
+
     def uniform(self, key: tuple, k: int) -> float:
         """The uniform of stream ``key`` that belongs to case index ``k`` of its type."""
-        blocks = self._draws.get(key)
-        if blocks is None:
-            blocks = self._draws[key] = []
-        b = k >> SHIFT
-        while len(blocks) <= b:
-            blocks.append(None)
-        block = blocks[b]
-        if block is None:
-            block = blocks[b] = self.streams.block(key, b).tolist()
-        return block[k & MASK]
+        return self.stream(key).value(k)
 
     def draw(self, key: tuple, dist: Any, k: int) -> float:
         """The variate of stream ``key`` under ``dist`` for case index ``k`` of its type."""
-        blocks = self._draws.get(key)
-        if blocks is None:
-            blocks = self._draws[key] = []
-        b = k >> SHIFT
-        while len(blocks) <= b:
-            blocks.append(None)
-        block = blocks[b]
-        if block is None:
-            block = blocks[b] = dist.ppf(self.streams.block(key, b)).tolist()
-        return block[k & MASK]
+        return self.stream(key, dist).value(k)
 
     def after_delay(
         self,
@@ -774,6 +820,18 @@ class Model:
             zip(times[order].tolist(), types[order].tolist(), ks[order].tolist(), strict=True)
         )
         self._sizes_by_type = [self._sizes(n).tolist() for n in range(len(self.plan.cases))]
+        self._quick = [
+            (
+                cp,
+                cp.items[0].steps[0],
+                self.departments[cp.items[0].steps[0].department],
+                self.first[cp.code][0][0],
+                self._sizes_by_type[cp.code],
+            )
+            if cp.quick and QUICK
+            else None
+            for cp in self.plan.cases
+        ]
         self.recorder.expect(len(self._queue))
         self._next = 0
         if self._queue:
@@ -783,13 +841,21 @@ class Model:
         """A case arrives: create it, schedule the next arrival, and submit its first items."""
         n = self._next
         _, type_code, k = self._queue[n]
-        t = self.kernel.now  # the clock's own value: the list's may differ in the last bit
-        case = Case(self, n, self.plan.cases[type_code], k, t, self._sizes_by_type[type_code][k])
-        self.recorder.arrival(case)
+        t = self.kernel.now
         self._next = n + 1
         if n + 1 < len(self._queue):
-            self.kernel.call_after(self._queue[n + 1][0] - t, self._arrive)
-        for i in case.plan.roots:
+            self.kernel.call_at(self._queue[n + 1][0], self._arrive)
+        quick = self._quick[type_code]
+        if quick is not None:
+            plan, step, department, stream, sizes = quick
+            case = QuickCase(self, n, plan, k, t)
+            self.recorder.open[n] = case
+            department.review(case, 0, step, stream.value(k) * sizes[k])
+            return
+        plan = self.plan.cases[type_code]
+        case = Case(self, n, plan, k, t, self._sizes_by_type[type_code][k])
+        self.recorder.open[n] = case
+        for i in plan.roots:
             if case.state[i] == WAITING:
                 case.submit_item(i, -1)
 

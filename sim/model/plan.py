@@ -101,6 +101,9 @@ class CasePlan:
     priority: int
     flags: tuple[tuple[str, float], ...]  # (name, share) drawn once per case
     n_foreground: int  # items that hold the case (not background work)
+    keys: tuple[tuple[tuple, ...], ...]  # per item and step: the draw key up to visit, round
+    assessed_keys: tuple[tuple[tuple, ...] | None, ...]  # the same for the assessed steps
+    quick: bool  # one plain single-step item: the engine's fast path (see QuickCase)
 
 
 @dataclass(frozen=True)
@@ -277,10 +280,33 @@ def _compile_case(sc: Scenario, code: int, type_id: str, by_id: dict[str, ItemPl
                 gated[t] = True
         routes.append(tuple(mine))
         branches.append(tuple(forward))
+    plans = tuple(by_id[i] for i in ids)
+
+    def keys_of(it: ItemPlan, steps: tuple[StepPlan, ...], suffix: str) -> tuple[tuple, ...]:
+        return tuple(
+            ("effort" if st.effort else "delay", type_id, it.id + suffix, st.index) for st in steps
+        )
+
+    only = plans[0]
+    stage_problems = only.stage >= 0 and sc.problems.probability.get(str(only.stage + 1), 0) > 0
+    quick = (
+        len(plans) == 1
+        and len(only.steps) == 1
+        and only.steps[0].effort
+        and only.correction is None
+        and not routes[0]
+        and only.transfer_days == 0
+        and only.probability >= 1.0
+        and not only.when
+        and only.assessed_steps is None
+        and not only.time_limit_wd
+        and not only.background
+        and not stage_problems
+    )
     return CasePlan(
         type_id=type_id,
         code=code,
-        items=tuple(by_id[i] for i in ids),
+        items=plans,
         preds=preds,
         succs=succs,
         roots=tuple(n for n, p in enumerate(preds) if not p),
@@ -290,4 +316,10 @@ def _compile_case(sc: Scenario, code: int, type_id: str, by_id: dict[str, ItemPl
         priority=ct.priority,
         flags=tuple(ct.flag_shares.items()),
         n_foreground=sum(not by_id[i].background for i in ids),
+        keys=tuple(keys_of(it, it.steps, "") for it in plans),
+        assessed_keys=tuple(
+            None if it.assessed_steps is None else keys_of(it, it.assessed_steps, "@assessed")
+            for it in plans
+        ),
+        quick=bool(quick),
     )

@@ -65,3 +65,36 @@ class Streams:
             self.seed, spawn_key=(self.replication, *key_words(key), 0x5EED_B10C, block)
         )
         return np.random.Generator(np.random.PCG64(seq)).random(BLOCK)
+
+
+class CaseStream:
+    """One per-case stream of a run: the value of case ``k`` under ``dist`` (``None``: uniform).
+
+    Blocks are drawn on first use and kept; :meth:`value` is the engine's hot path.
+    """
+
+    __slots__ = ("streams", "key", "dist", "blocks")
+
+    def __init__(self, streams: Streams, key: tuple, dist=None):
+        self.streams = streams
+        self.key = key
+        self.dist = dist
+        self.blocks: list[list[float] | None] = []
+
+    def value(self, k: int) -> float:
+        """The draw of case index ``k``."""
+        b = k >> SHIFT
+        blocks = self.blocks
+        if b < len(blocks):
+            block = blocks[b]
+            if block is not None:
+                return block[k & MASK]
+        return self._fill(b)[k & MASK]
+
+    def _fill(self, b: int) -> list[float]:
+        blocks = self.blocks
+        while len(blocks) <= b:
+            blocks.append(None)
+        u = self.streams.block(self.key, b)
+        block = blocks[b] = (u if self.dist is None else self.dist.ppf(u)).tolist()
+        return block

@@ -48,7 +48,7 @@ from sim.model.tables import MemorySink, Sink, Table
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.model.engine import Case, Model
+    from sim.model.engine import Case, Model, QuickCase
 
 HOURS_PER_DAY = 24.0
 TABLES = ("tasks", "activities", "visits")
@@ -110,6 +110,7 @@ class TraceRecorder:
         self.visit_rows = 0
         self.last_finish = -math.inf
         self.capped_cases = 0
+        self._quick_plans = [self._quick_plan(cp.code) if cp.quick else None for cp in plan.cases]
         self._origin = np.datetime64(dt.datetime.combine(plan.scenario.scenario.start, dt.time()))
         items = {"item": list(plan.item_ids)}
         self.cases_table = Table(
@@ -185,6 +186,77 @@ class TraceRecorder:
             )
         return row
 
+    def quick(self, case: QuickCase, done: float) -> None:
+        """Record a quick case (one plain single-step item) done at ``done`` (NaN: unfinished)."""
+        self.open[case.id] = None
+        row = self.visit_rows
+        self.visit_rows = row + 1
+        code, item, trips, agent, clocked, stage, milestone = self._quick_plans[case.plan.code]
+        arrival = case.arrival
+        if self._visits is not None:
+            self._visits.add(
+                (case.id, item, 0, arrival, arrival, done, -1, trips, agent, 0, 0.0, -1, 0)
+            )
+        if done > self.last_finish:
+            self.last_finish = done
+        head = (
+            case.id,
+            code,
+            case.k,
+            arrival,
+            done,
+            trips,
+            agent,
+            0,
+            0,
+            0,
+            1,
+            0,
+            0.0,
+            arrival if clocked else math.nan,
+            done if clocked else math.nan,
+            0.0,
+            0,
+            0,
+            1,
+            1,
+        )
+        if stage is not None:
+            pre, mid, post = stage
+            head += (*pre, arrival, *mid, done, *post)
+        if milestone is not None:
+            pre, post = milestone
+            head += pre if post is None else (*pre, done, *post)
+        self.cases_table.add(head)
+
+    def _quick_plan(self, code: int) -> tuple:
+        """What a quick case of type ``code`` records besides its times (see :meth:`quick`)."""
+        plan = self.model.plan
+        it = plan.cases[code].items[0]
+        trips = 1 if it.in_person and not it.by_agent else 0
+        agent = 1 if it.in_person and it.by_agent else 0
+        clocked = it.on_clock and it.steps[0].counted
+        n, nan = plan.n_stages, math.nan
+        stage = milestone = None
+        if n:  # a quick item is a government item: it has a stage
+            # the stage starts at arrival and ends when the case is done
+            stage = ((nan,) * it.stage, (nan,) * (n - 1), (nan,) * (n - 1 - it.stage))
+        m = len(plan.milestones)
+        if m:
+            if it.milestone >= 0:
+                milestone = ((nan,) * it.milestone, (nan,) * (m - 1 - it.milestone))
+            else:
+                milestone = ((nan,) * m, None)
+        return (
+            code,
+            it.code,
+            trips,
+            agent,
+            clocked,
+            stage,
+            milestone,
+        )
+
     def case(self, case: Case) -> None:
         """Record a closed (or, at the end, unfinished) case."""
         self.open[case.id] = None
@@ -192,6 +264,7 @@ class TraceRecorder:
             self.last_finish = case.finished
         self.capped_cases += case.capped
         handled, one_trip = case.one_trip_items()
+        clock_start, clock_end, clock_rest = case.clock_segments()
         milestones = case.milestones or [math.nan] * len(self.model.plan.milestones)
         self.cases_table.add(
             (
@@ -208,7 +281,9 @@ class TraceRecorder:
                 sum(case.visits),
                 case.capped,
                 case.applicant_wd,
-                case.clock_wd(),
+                clock_start,
+                clock_end,
+                clock_rest,
                 case.items_timed,
                 case.items_overdue,
                 handled,
@@ -225,7 +300,10 @@ class TraceRecorder:
         model = self.model
         self.unfinished = 0
         for case in self.open:
-            if case is not None:
+            if case is not None and not hasattr(case, "state"):
+                self.unfinished += 1
+                self.quick(case, math.nan)
+            elif case is not None:
                 self.unfinished += 1
                 for i, visit in enumerate(case.open):
                     if visit is not None:
@@ -363,7 +441,16 @@ class TraceRecorder:
             "lead_wd": lead_wd,
             "lead_days": (finish - arrival) / HOURS_PER_DAY,
             "approval_wd": lead_wd - raw["applicant_wd"],
-            "clock_wd": raw["clock_wd"],
+            "clock_wd": np.where(  # like the lead time, no clock for an unfinished case
+                np.isfinite(finish),
+                np.where(
+                    np.isfinite(raw["clock_start"]),
+                    cal.wd_array(raw["clock_end"]) - cal.wd_array(raw["clock_start"]),
+                    0.0,
+                )
+                + raw["clock_rest"],
+                np.nan,
+            ),
         }
         for c in CASE_COUNTS:
             out[c] = raw[c].astype(np.int64)
@@ -397,7 +484,9 @@ CASE_RAW = (
     "visits",
     "capped",
     "applicant_wd",
-    "clock_wd",
+    "clock_start",
+    "clock_end",
+    "clock_rest",
     "items_timed",
     "items_overdue",
     "items_handled",

@@ -379,3 +379,36 @@ def test_departments_added_up_during_the_run_match_the_task_table():
     waiting = np.clip(np.minimum(t["started_h"], h1) - np.maximum(t["queued_h"], h0), 0, None)
     assert d["mean_queue"] == pytest.approx(waiting.sum() / (h1 - h0))
     assert d["max_queue"] >= 1
+
+
+@pytest.mark.parametrize("office", ["always", "09:00-12:00,13:30-17:30"])
+def test_the_fast_path_gives_the_same_tables_as_the_general_walk(monkeypatch, office):
+    data = base_data(
+        scenario={
+            "horizon_days": 60,
+            "warmup_days": 5,
+            "drain_days": 0,
+            "milestones": {"served": "job"},
+        },
+        departments={"desk": {"staff": 2, "office_hours": office, "location": "zone"}},
+        items={
+            "job": {
+                "stage": 2,
+                "steps": [{"name": "r", "effort": {"dist": "gamma", "mean": 3, "cv": 1}}],
+            }
+        },
+        case_types={"c": {"arrivals": {"process": "poisson", "per_year": 2000}, "priority": 1}},
+    )
+    data["case_types"]["d"] = {
+        "arrivals": {"process": "poisson", "per_year": 300},
+        "items": ["job"],
+    }
+    data["intervals"] = {"to_served": {"to": "served", "unit": "calendar_days"}}
+    sc = build(data)
+    assert all(cp.quick for cp in sim.Model(sc).plan.cases)
+    fast = simulate(sc, seed=3)
+    monkeypatch.setattr("sim.model.engine.QUICK", False)
+    slow = simulate(sc, seed=3)
+    assert fast.meta["unfinished_cases"] > 0  # the end of the run is covered too
+    for name in ("cases", "visits", "tasks", "activities", "departments"):
+        pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name))
