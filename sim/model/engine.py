@@ -103,7 +103,7 @@ class Department:
         "queue",
         "_seq",
         "_kernel",
-        "_record",
+        "_tasks",
         "h0",
         "h1",
         "tasks",
@@ -123,7 +123,7 @@ class Department:
         self.queue: list[tuple[int, int, tuple]] = []
         self._seq = 0
         self._kernel = model.kernel
-        self._record = model.recorder.task
+        self._tasks = model.recorder.tables.get("tasks")
         self.h0, self.h1 = model.warmup_h, model.horizon_h
         # statistics over the measurement window [h0, h1), added up as the run goes
         self.tasks = 0  # tasks queued in the window
@@ -149,10 +149,47 @@ class Department:
         case, item, step, effort, queued = task
         clock = self.clock
         if clock.always:
-            started, end = now, now + effort
+            started = now
+            end = now + effort
+            work = end - started
         else:
             started = clock.next_open(now)
             end = clock.finish(started, effort)
+            work = effort
+        if queued >= self.h0 and end < self.h1:  # wholly inside the window: the common case
+            self.tasks += 1
+            wait = started - queued
+            self.wait_sum += wait
+            self.waiting += wait
+            self.busy += work
+        else:
+            self._window_edge(queued, started, end, work)
+        table = self._tasks
+        if table is not None:
+            visit = case.open[item]
+            buffer = table.buffer
+            buffer.extend(
+                (
+                    case.id,
+                    case.plan.items[item].code,
+                    step.code,
+                    self.code,
+                    queued,
+                    started,
+                    end,
+                    visit[V_NO],
+                    visit[V_ROUND],
+                    effort,
+                )
+            )
+            if len(buffer) >= table.limit:
+                table.flush()
+        if step.counted:
+            case.spell(item, queued, end)
+        self._kernel.call_after(end - now, self._done, task)
+
+    def _window_edge(self, queued: float, started: float, end: float, work: float) -> None:
+        """Add the part of a task inside the measurement window [h0, h1) to the statistics."""
         h0, h1 = self.h0, self.h1
         if h0 <= queued < h1:
             self.tasks += 1
@@ -160,29 +197,12 @@ class Department:
         if started > queued and started > h0 and queued < h1:
             self.waiting += min(started, h1) - max(queued, h0)
         if started >= h0 and end <= h1:
-            self.busy += end - started if clock.always else effort
+            self.busy += work
         elif end > h0 and started < h1:
+            clock = self.clock
             self.busy += max(
                 0.0, clock.open_hours(min(end, h1)) - clock.open_hours(max(started, h0))
             )
-        visit = case.open[item]
-        self._record(
-            (
-                case.id,
-                case.plan.items[item].code,
-                step.code,
-                self.code,
-                queued,
-                started,
-                end,
-                visit[V_NO],
-                visit[V_ROUND],
-                effort,
-            )
-        )
-        if step.counted:
-            case.spell(item, queued, end)
-        self._kernel.call_after(end - now, self._done, task)
 
     def _done(self, task: tuple) -> None:
         case, item, step, _, _ = task
@@ -305,13 +325,13 @@ class Case:
         """
         model = self.model
         now = model.kernel.now
-        if not self.needs(i):
+        if self.plan.conditional[i] and not self.needs(i):
             self.state[i] = DONE
             self._mark_done(i, now, released_by)
             return
         it = self.plan.items[i]
         self.state[i] = ACTIVE
-        self.open[i] = [self.visits[i], now, NAN, released_by, 0, 0, 0, 0.0]
+        self.open[i] = visit = [self.visits[i], now, now, released_by, 0, 0, 0, 0.0]
         self.visits[i] += 1
         if it.government:
             if self.gov_active == 0 and now > self.idle_since:
@@ -331,9 +351,12 @@ class Case:
                 )
                 if not model.plan.stop_problems:
                     self.spell(i, now, end, own=False)
+                visit[V_IN] = NAN
                 model.kernel.call_after(end - now, self.hand_in, i)
                 return
-        self.hand_in(i)
+        if it.in_person:
+            self._count_trip(i)
+        self.run_step(i, 0)
 
     def hand_in(self, i: int) -> None:
         """The file of item ``i`` is handed in (a trip if in person) and its first step runs."""
@@ -396,6 +419,8 @@ class Case:
         n = len(it.steps if not self.assessed or it.assessed_steps is None else it.assessed_steps)
         if s + 1 < n:
             self.run_step(i, s + 1)
+        elif self.plan.plain[i]:
+            self._item_done(i, self._close_visit(i, False))
         else:
             self.review_outcome(i)
 
@@ -547,8 +572,12 @@ class Case:
                 return
         state, preds = self.state, plan.preds
         for j in plan.succs[i]:
-            if state[j] == WAITING and all(state[p] == DONE for p in preds[j]):
-                self.submit_item(j, row)
+            if state[j] == WAITING:
+                for p in preds[j]:
+                    if state[p] != DONE:
+                        break
+                else:
+                    self.submit_item(j, row)
 
     # -- bookkeeping ----------------------------------------------------------------------------
 

@@ -104,6 +104,8 @@ class CasePlan:
     keys: tuple[tuple[tuple, ...], ...]  # per item and step: the draw key up to visit, round
     assessed_keys: tuple[tuple[tuple, ...] | None, ...]  # the same for the assessed steps
     quick: bool  # one plain single-step item: the engine's fast path (see QuickCase)
+    conditional: tuple[bool, ...]  # per item: may be skipped (probability, when, branch, variant)
+    plain: tuple[bool, ...]  # per item: no correction, no route, no transfer after it
 
 
 @dataclass(frozen=True)
@@ -322,4 +324,12 @@ def _compile_case(sc: Scenario, code: int, type_id: str, by_id: dict[str, ItemPl
             for it in plans
         ),
         quick=bool(quick),
+        conditional=tuple(
+            it.probability < 1.0 or bool(it.when) or gated[n] or it.assessed_steps is not None
+            for n, it in enumerate(plans)
+        ),
+        plain=tuple(
+            it.correction is None and not routes[n] and it.transfer_days == 0
+            for n, it in enumerate(plans)
+        ),
     )

@@ -121,8 +121,9 @@ class TraceRecorder:
             self._finish_cases,
             self.memory if self.memory is sink else _Tee(sink, self.memory),
         )
-        self.task = self.activity = _ignore
+        self.activity = _ignore
         self._visits: Table | None = None
+        self.tables: dict[str, Table] = {}
         if "tasks" in self.keep:
             self._tasks = Table(
                 "tasks",
@@ -136,7 +137,7 @@ class TraceRecorder:
                 _finish_tasks,
                 sink,
             )
-            self.task = self._tasks.add
+            self.tables["tasks"] = self._tasks
         if "activities" in self.keep:
             self._activities = Table(
                 "activities",
@@ -166,8 +167,10 @@ class TraceRecorder:
         """Record a visit of item ``i`` done at ``done``; return its row number."""
         row = self.visit_rows
         self.visit_rows = row + 1
-        if self._visits is not None:
-            self._visits.add(
+        visits = self._visits
+        if visits is not None:
+            buffer = visits.buffer
+            buffer.extend(
                 (
                     case.id,
                     case.plan.items[i].code,
@@ -184,19 +187,38 @@ class TraceRecorder:
                     sent_back,
                 )
             )
+            if len(buffer) >= visits.limit:
+                visits.flush()
         return row
 
     def quick(self, case: QuickCase, done: float) -> None:
         """Record a quick case (one plain single-step item) done at ``done`` (NaN: unfinished)."""
         self.open[case.id] = None
-        row = self.visit_rows
-        self.visit_rows = row + 1
+        self.visit_rows += 1
         code, item, trips, agent, clocked, stage, milestone = self._quick_plans[case.plan.code]
         arrival = case.arrival
-        if self._visits is not None:
-            self._visits.add(
-                (case.id, item, 0, arrival, arrival, done, -1, trips, agent, 0, 0.0, -1, 0)
+        visits = self._visits
+        if visits is not None:
+            buffer = visits.buffer
+            buffer.extend(
+                (
+                    case.id,
+                    item,
+                    0.0,
+                    arrival,
+                    arrival,
+                    done,
+                    -1.0,
+                    trips,
+                    agent,
+                    0.0,
+                    0.0,
+                    -1.0,
+                    0.0,
+                )
             )
+            if len(buffer) >= visits.limit:
+                visits.flush()
         if done > self.last_finish:
             self.last_finish = done
         head = (
@@ -207,19 +229,19 @@ class TraceRecorder:
             done,
             trips,
             agent,
-            0,
-            0,
-            0,
-            1,
-            0,
+            0.0,
+            0.0,
+            0.0,
+            1.0,
+            0.0,
             0.0,
             arrival if clocked else math.nan,
             done if clocked else math.nan,
             0.0,
-            0,
-            0,
-            1,
-            1,
+            0.0,
+            0.0,
+            1.0,
+            1.0,
         )
         if stage is not None:
             pre, mid, post = stage
@@ -227,14 +249,18 @@ class TraceRecorder:
         if milestone is not None:
             pre, post = milestone
             head += pre if post is None else (*pre, done, *post)
-        self.cases_table.add(head)
+        table = self.cases_table
+        buffer = table.buffer
+        buffer.extend(head)
+        if len(buffer) >= table.limit:
+            table.flush()
 
     def _quick_plan(self, code: int) -> tuple:
         """What a quick case of type ``code`` records besides its times (see :meth:`quick`)."""
         plan = self.model.plan
         it = plan.cases[code].items[0]
-        trips = 1 if it.in_person and not it.by_agent else 0
-        agent = 1 if it.in_person and it.by_agent else 0
+        trips = 1.0 if it.in_person and not it.by_agent else 0.0
+        agent = 1.0 if it.in_person and it.by_agent else 0.0
         clocked = it.on_clock and it.steps[0].counted
         n, nan = plan.n_stages, math.nan
         stage = milestone = None
@@ -248,8 +274,8 @@ class TraceRecorder:
             else:
                 milestone = ((nan,) * m, None)
         return (
-            code,
-            it.code,
+            float(code),
+            float(it.code),
             trips,
             agent,
             clocked,
