@@ -58,6 +58,7 @@ from sim.model.plan import (
     KIND_STALL,
     KIND_TRANSFER,
     CasePlan,
+    ItemPlan,
     RoutePlan,
     StepPlan,
     compile_plan,
@@ -85,6 +86,7 @@ class ItemState(IntEnum):
 
 
 WAITING, ACTIVE, DONE = ItemState.WAITING, ItemState.ACTIVE, ItemState.DONE
+_NO_FLAGS: frozenset[str] = frozenset()
 
 # positions in a visit record (a small list per open visit)
 V_NO, V_READY, V_IN, V_RELEASED, V_TRIPS, V_AGENT, V_ROUND, V_CLOCK = range(8)
@@ -223,6 +225,7 @@ class Case:
         "model",
         "id",
         "plan",
+        "first",
         "k",
         "arrival",
         "size",
@@ -263,13 +266,18 @@ class Case:
         self.model = model
         self.id = case_id
         self.plan = plan
+        self.first = model.first[plan.code]
         self.k = k
         self.arrival = arrival
         self.size = size
-        self.flags = frozenset(
-            name
-            for name, share in plan.flags
-            if share > 0 and model.uniform(("flag", plan.type_id, name), k) < share
+        self.flags = (
+            frozenset(
+                name
+                for name, share in plan.flags
+                if share > 0 and model.uniform(("flag", plan.type_id, name), k) < share
+            )
+            if plan.flags
+            else _NO_FLAGS
         )
         self.assessed = "assessed" in self.flags
         self.state = [WAITING] * n
@@ -397,7 +405,7 @@ class Case:
             if v or r:
                 stream = self.model.stream(self.plan.keys[i][s] + (v, r), step.dist)
             else:
-                stream = self.model.first[self.plan.code][i][s]
+                stream = self.first[i][s]
         value = stream.value(self.k)
         if step.effort:
             self.model.departments[step.department].review(self, i, step, value * self.size)
@@ -420,7 +428,7 @@ class Case:
         if s + 1 < n:
             self.run_step(i, s + 1)
         elif self.plan.plain[i]:
-            self._item_done(i, self._close_visit(i, False))
+            self._issue_plain(i, it)
         else:
             self.review_outcome(i)
 
@@ -544,6 +552,37 @@ class Case:
         if items[i].government:
             self._government_idle(now)
         self.submit_item(route.target, row)
+
+    def _issue_plain(self, i: int, it: ItemPlan) -> None:
+        """A plain item (no correction, route or transfer) is issued: the common exit, inlined.
+
+        The same as ``_close_visit`` then ``_item_done`` (kept apart for the general path).
+        """
+        now = self.model.kernel.now
+        visit = self.open[i]
+        self.open[i] = None
+        overdue = -1
+        limit = it.time_limit_wd
+        if limit:
+            self.items_timed += 1
+            overdue = int(visit[V_CLOCK] > limit)
+            self.items_overdue += overdue
+        row = self.model.recorder.visit(self, i, visit, now, overdue, False)
+        if it.government:
+            self.gov_active -= 1
+            if self.gov_active == 0:
+                self.idle_since = now
+        st = it.stage
+        if st >= 0:
+            stages = self.stages
+            end = st + (len(stages) >> 1)
+            if not stages[end] >= now:
+                stages[end] = now
+        if it.milestone >= 0:
+            if self.milestones is None:
+                self.milestones = [NAN] * len(self.model.plan.milestones)
+            self.milestones[it.milestone] = now
+        self._mark_done(i, now, row)
 
     def _item_done(self, i: int, row: int) -> None:
         now = self.model.kernel.now
@@ -862,18 +901,12 @@ class Model:
             for cp in self.plan.cases
         ]
         self.recorder.expect(len(self._queue))
-        self._next = 0
-        if self._queue:
-            self.kernel.call_after(self._queue[0][0], self._arrive)
+        self.kernel.feed([q[0] for q in self._queue], self._arrive)
 
-    def _arrive(self, _: None) -> None:
-        """A case arrives: create it, schedule the next arrival, and submit its first items."""
-        n = self._next
+    def _arrive(self, n: int) -> None:
+        """Case ``n`` (in order of arrival) arrives: create it and submit its first items."""
         _, type_code, k = self._queue[n]
         t = self.kernel.now
-        self._next = n + 1
-        if n + 1 < len(self._queue):
-            self.kernel.call_at(self._queue[n + 1][0], self._arrive)
         quick = self._quick[type_code]
         if quick is not None:
             plan, step, department, stream, sizes = quick

@@ -36,13 +36,26 @@ class Kernel:
     ``now`` is a plain attribute (the hot path reads it constantly); only :meth:`run` moves it.
     """
 
-    __slots__ = ("env", "now", "_queue", "_eid")
+    __slots__ = ("env", "now", "_queue", "_eid", "_feed", "_feed_fn", "_fed")
 
     def __init__(self) -> None:
         self.env = simpy.Environment()
         self.now = 0.0
         self._queue: list[tuple[float, int, Callable[[Any], None], Any]] = []
         self._eid = itertools.count()
+        self._feed: list[float] = []
+        self._feed_fn: Callable[[int], None] | None = None
+        self._fed = 0
+
+    def feed(self, times: list[float], fn: Callable[[int], None]) -> None:
+        """Call ``fn(n)`` at ``times[n]`` for every n (``times`` sorted): the arrivals.
+
+        A presorted stream costs no heap operation: the loop takes from it whenever it is due
+        before the heap (at equal times, the heap's earlier calls go first).
+        """
+        self._feed = list(times)
+        self._feed_fn = fn
+        self._fed = 0
 
     def call_after(self, delay: float, fn: Callable[[Any], None], arg: Any = None) -> None:
         """Call ``fn(arg)`` after ``delay`` hours (``delay >= 0``)."""
@@ -61,20 +74,29 @@ class Kernel:
         queue = self._queue
         simpy_queue = env._queue
         pop = heappop
-        while queue:
-            if simpy_queue and simpy_queue[0][0] <= queue[0][0]:
+        feed, fn, n = self._feed, self._feed_fn, self._fed
+        inf = float("inf")
+        due = feed[n] if n < len(feed) else inf
+        while True:
+            if simpy_queue and simpy_queue[0][0] < min(due, queue[0][0] if queue else inf):
                 if simpy_queue[0][0] >= until:
                     break
                 env.step()
                 self.now = env._now
-                continue
-            entry = pop(queue)
-            t = entry[0]
-            if t >= until:
-                heappush(queue, entry)
+            elif queue and queue[0][0] <= due:
+                entry = pop(queue)
+                t = entry[0]
+                if t >= until:
+                    heappush(queue, entry)
+                    break
+                self.now = env._now = t
+                entry[2](entry[3])
+            elif due < until:
+                self.now = env._now = due
+                n += 1
+                self._fed = n
+                fn(n - 1)
+                due = feed[n] if n < len(feed) else inf
+            else:
                 break
-            self.now = env._now = t
-            entry[2](entry[3])
-        while simpy_queue and simpy_queue[0][0] < until:
-            env.step()
         self.now = env._now = max(self.now, until)
