@@ -106,6 +106,8 @@ class Department:
         "_seq",
         "_kernel",
         "_tasks",
+        "_call_at",
+        "_when_done",
         "h0",
         "h1",
         "tasks",
@@ -126,6 +128,8 @@ class Department:
         self._seq = 0
         self._kernel = model.kernel
         self._tasks = model.recorder.tables.get("tasks")
+        self._call_at = model.kernel.call_at
+        self._when_done = self._done  # one bound method, not one per task
         self.h0, self.h1 = model.warmup_h, model.horizon_h
         # statistics over the measurement window [h0, h1), added up as the run goes
         self.tasks = 0  # tasks queued in the window
@@ -188,7 +192,7 @@ class Department:
                 table.flush()
         if step.counted:
             case.spell(item, queued, end)
-        self._kernel.call_after(end - now, self._done, task)
+        self._call_at(end, self._when_done, task)
 
     def _window_edge(self, queued: float, started: float, end: float, work: float) -> None:
         """Add the part of a task inside the measurement window [h0, h1) to the statistics."""
@@ -215,7 +219,7 @@ class Department:
             self._take_up(heapq.heappop(self.queue)[2], now)
         else:
             self.free += 1
-        case.finish_step(item, step.index)
+        case.finish_step(item, step)
 
 
 class Case:
@@ -415,20 +419,19 @@ class Case:
                 step.unit,
                 self.finish_step,
                 i,
-                s,
+                step,
                 self,
                 KIND_DELAY if it.government else KIND_APPLICANT,
                 step.counted,
+                s,
             )
 
-    def finish_step(self, i: int, s: int) -> None:
-        """Step ``s`` of item ``i`` is done: run the next one, or decide the review's outcome."""
-        it = self.plan.items[i]
-        n = len(it.steps if not self.assessed or it.assessed_steps is None else it.assessed_steps)
-        if s + 1 < n:
-            self.run_step(i, s + 1)
+    def finish_step(self, i: int, step: StepPlan) -> None:
+        """A step of item ``i`` is done: run the next one, or decide the review's outcome."""
+        if not step.last:
+            self.run_step(i, step.index + 1)
         elif self.plan.plain[i]:
-            self._issue_plain(i, it)
+            self._issue_plain(i, self.plan.items[i])
         else:
             self.review_outcome(i)
 
@@ -628,10 +631,14 @@ class Case:
         """
         it = self.plan.items[i]
         if it.on_clock:
-            if self.spells is None:
+            spells = self.spells
+            if spells is None:
                 self.spells = [start, end]
+            elif spells[-2] <= start <= spells[-1]:  # overlaps the last spell: extend it
+                if end > spells[-1]:
+                    spells[-1] = end
             else:
-                self.spells += (start, end)
+                spells += (start, end)
         if own and it.time_limit_wd:
             cal = self.model.calendar
             self.open[i][V_CLOCK] += cal.wd(end) - cal.wd(start)
@@ -754,7 +761,7 @@ class QuickCase:
     def spell(self, i: int, start: float, end: float, own: bool = True) -> None:
         """The clock spell is the whole case: the recorder knows it."""
 
-    def finish_step(self, i: int, s: int) -> None:
+    def finish_step(self, i: int, step: StepPlan) -> None:
         """The only step is done: the case closes."""
         self.model.recorder.quick(self, self.model.kernel.now)
 
@@ -835,15 +842,16 @@ class Model:
         unit: str,
         then: Any,
         i: int,
-        s: int,
+        arg: Any,
         case: Case,
         kind: int,
         counted: bool,
+        s: int = 0,
     ) -> None:
-        """Call ``then(i, s)`` once an elapsed delay of ``value`` ``unit`` has passed.
+        """Call ``then(i, arg)`` once an elapsed delay of ``value`` ``unit`` has passed.
 
-        The spell is recorded in the activity table as ``kind`` (see ``ACTIVITY_KINDS``), and on
-        the statutory clock when ``counted``.
+        The spell is recorded in the activity table as ``kind`` (see ``ACTIVITY_KINDS``) of step
+        ``s``, and on the statutory clock when ``counted``.
         """
         now = self.kernel.now
         if unit == "working_days":
@@ -859,7 +867,7 @@ class Model:
             case.spell(i, now, end)
         elif counted and kind == KIND_TRANSFER and case.plan.items[i].on_clock:
             case.spells = [now, end] if case.spells is None else case.spells + [now, end]
-        self.kernel.call_after(end - now, _Then(then, i, s), None)
+        self.kernel.call_at(end, _Then(then, i, arg), None)
 
     # -- running --------------------------------------------------------------------------------
 
@@ -937,12 +945,12 @@ class Model:
 
 
 class _Then:
-    """A delayed ``then(i, s)`` (a callable object is cheaper than a closure per delay)."""
+    """A delayed ``then(i, arg)`` (a callable object is cheaper than a closure per delay)."""
 
-    __slots__ = ("then", "i", "s")
+    __slots__ = ("then", "i", "arg")
 
-    def __init__(self, then: Any, i: int, s: int):
-        self.then, self.i, self.s = then, i, s
+    def __init__(self, then: Any, i: int, arg: Any):
+        self.then, self.i, self.arg = then, i, arg
 
     def __call__(self, _: None) -> None:
-        self.then(self.i, self.s)
+        self.then(self.i, self.arg)

@@ -44,6 +44,7 @@ class StepPlan:
     unit: str  # hours for effort; the delay's unit otherwise
     department: int  # code of the department doing the effort; -1 for a delay
     counted: bool  # whether a delay of this step runs on the statutory clock
+    last: bool  # the last step of its list
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +160,7 @@ def compile_plan(sc: Scenario) -> Plan:
                 unit="hours" if s.effort is not None else (s.delay.unit or "working_days"),
                 department=dep_code[s.department] if s.department else dep,
                 counted=s.clock or not unclocked_stop,
+                last=n == len(steps) - 1,
             )
             for n, s in enumerate(steps)
         )

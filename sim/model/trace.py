@@ -346,7 +346,9 @@ class TraceRecorder:
         departments = self._departments()
         self.sink.close()
         memory = self.memory
-        cases = memory.frame("cases").sort_values("case", kind="stable", ignore_index=True)
+        cases = memory.frame("cases")
+        if not cases["case"].is_monotonic_increasing:
+            cases = cases.sort_values("case", kind="stable", ignore_index=True)
         kept = {
             name: memory.frame(name) if name in memory.names else None
             for name in ("tasks", "activities", "visits")
