@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.model.kernel import Kernel
+from sim.model.kernel import FEED_MASK, FEED_SHIFT, Kernel
 from sim.model.plan import (
     ACTIVITY_KINDS,
     KIND_APPLICANT,
@@ -64,7 +64,7 @@ from sim.model.plan import (
     compile_plan,
     steps_for,
 )
-from sim.model.streams import CaseStream, Streams
+from sim.model.streams import ArrayStream, CaseStream, Streams
 from sim.model.tables import MemorySink, Sink
 from sim.model.trace import TABLES, Trace, TraceRecorder
 from sim.model.workcal import HOURS_PER_DAY, OfficeClock, WorkCalendar
@@ -887,15 +887,20 @@ class Model:
             n *= 2
 
     def _schedule_arrivals(self) -> None:
-        """Merge the arrivals of all case types in time order and schedule the first one."""
+        """Merge the arrivals of all case types in time order and feed them to the kernel.
+
+        Arrival times, types and indices stay numpy arrays (a few bytes a case, not a Python
+        object each); they become Python lists a block at a time as the run reaches them.
+        """
         times = np.concatenate(self.arrivals)
         types = np.concatenate([np.full(len(a), n) for n, a in enumerate(self.arrivals)])
         ks = np.concatenate([np.arange(len(a)) for a in self.arrivals])
         order = np.argsort(times, kind="stable")
-        self._queue = list(
-            zip(times[order].tolist(), types[order].tolist(), ks[order].tolist(), strict=True)
-        )
-        self._sizes_by_type = [self._sizes(n).tolist() for n in range(len(self.plan.cases))]
+        self._types, self._ks = types[order], ks[order]
+        self._block = -1
+        self._block_types: list[int] = []
+        self._block_ks: list[int] = []
+        self._sizes_by_type = [ArrayStream(self._sizes(n)) for n in range(len(self.plan.cases))]
         self._quick = [
             (
                 cp,
@@ -908,22 +913,29 @@ class Model:
             else None
             for cp in self.plan.cases
         ]
-        self.recorder.expect(len(self._queue))
-        self.kernel.feed([q[0] for q in self._queue], self._arrive)
+        self.recorder.expect(len(times))
+        self.kernel.feed(times[order], self._arrive)
 
     def _arrive(self, n: int) -> None:
         """Case ``n`` (in order of arrival) arrives: create it and submit its first items."""
-        _, type_code, k = self._queue[n]
+        b = n >> FEED_SHIFT
+        if b != self._block:
+            self._block = b
+            lo, hi = b << FEED_SHIFT, (b + 1) << FEED_SHIFT
+            self._block_types = self._types[lo:hi].tolist()
+            self._block_ks = self._ks[lo:hi].tolist()
+        j = n & FEED_MASK
+        type_code, k = self._block_types[j], self._block_ks[j]
         t = self.kernel.now
         quick = self._quick[type_code]
         if quick is not None:
             plan, step, department, stream, sizes = quick
             case = QuickCase(self, n, plan, k, t)
             self.recorder.open[n] = case
-            department.review(case, 0, step, stream.value(k) * sizes[k])
+            department.review(case, 0, step, stream.value(k) * sizes.value(k))
             return
         plan = self.plan.cases[type_code]
-        case = Case(self, n, plan, k, t, self._sizes_by_type[type_code][k])
+        case = Case(self, n, plan, k, t, self._sizes_by_type[type_code].value(k))
         self.recorder.open[n] = case
         for i in plan.roots:
             if case.state[i] == WAITING:

@@ -27,7 +27,12 @@ from collections.abc import Callable
 from heapq import heappop, heappush
 from typing import Any
 
+import numpy as np
 import simpy
+
+FEED_SHIFT = 12
+"""The arrival stream becomes Python floats in blocks of 2**FEED_SHIFT."""
+FEED_MASK = (1 << FEED_SHIFT) - 1
 
 
 class Kernel:
@@ -43,17 +48,18 @@ class Kernel:
         self.now = 0.0
         self._queue: list[tuple[float, int, Callable[[Any], None], Any]] = []
         self._eid = itertools.count()
-        self._feed: list[float] = []
+        self._feed = np.empty(0)
         self._feed_fn: Callable[[int], None] | None = None
         self._fed = 0
 
-    def feed(self, times: list[float], fn: Callable[[int], None]) -> None:
+    def feed(self, times: np.ndarray, fn: Callable[[int], None]) -> None:
         """Call ``fn(n)`` at ``times[n]`` for every n (``times`` sorted): the arrivals.
 
         A presorted stream costs no heap operation: the loop takes from it whenever it is due
-        before the heap (at equal times, the heap's earlier calls go first).
+        before the heap (at equal times, the heap's earlier calls go first). The times stay a
+        numpy array and become Python floats a block at a time.
         """
-        self._feed = list(times)
+        self._feed = np.asarray(times, dtype=float)
         self._feed_fn = fn
         self._fed = 0
 
@@ -75,8 +81,11 @@ class Kernel:
         simpy_queue = env._queue
         pop = heappop
         feed, fn, n = self._feed, self._feed_fn, self._fed
+        total = len(feed)
         inf = float("inf")
-        due = feed[n] if n < len(feed) else inf
+        base = n & ~FEED_MASK
+        block = feed[base : base + FEED_MASK + 1].tolist()
+        due = block[n - base] if n < total else inf
         while True:
             if simpy_queue and simpy_queue[0][0] < min(due, queue[0][0] if queue else inf):
                 if simpy_queue[0][0] >= until:
@@ -96,7 +105,14 @@ class Kernel:
                 n += 1
                 self._fed = n
                 fn(n - 1)
-                due = feed[n] if n < len(feed) else inf
+                if n >= total:
+                    due = inf
+                elif n - base <= FEED_MASK:
+                    due = block[n - base]
+                else:
+                    base = n
+                    block = feed[base : base + FEED_MASK + 1].tolist()
+                    due = block[0]
             else:
                 break
         self.now = env._now = max(self.now, until)

@@ -98,3 +98,26 @@ class CaseStream:
         u = self.streams.block(self.key, b)
         block = blocks[b] = (u if self.dist is None else self.dist.ppf(u)).tolist()
         return block
+
+
+class ArrayStream:
+    """Values given as a numpy array (one per case), read as Python floats a block at a time."""
+
+    __slots__ = ("array", "blocks")
+
+    def __init__(self, array: np.ndarray):
+        self.array = array
+        self.blocks: list[list[float] | None] = []
+
+    def value(self, k: int) -> float:
+        """The value of case index ``k``."""
+        b = k >> SHIFT
+        blocks = self.blocks
+        if b < len(blocks):
+            block = blocks[b]
+            if block is not None:
+                return block[k & MASK]
+        while len(blocks) <= b:
+            blocks.append(None)
+        block = blocks[b] = self.array[b << SHIFT : (b + 1) << SHIFT].tolist()
+        return block[k & MASK]
