@@ -67,37 +67,56 @@ class Streams:
         return np.random.Generator(np.random.PCG64(seq)).random(BLOCK)
 
 
+SUB_SHIFT = 6
+"""Variates are computed (``ppf``) for 2**SUB_SHIFT cases at a time, when one of them asks."""
+SUB_MASK = (1 << SUB_SHIFT) - 1
+_SUBS = BLOCK >> SUB_SHIFT
+
+
 class CaseStream:
     """One per-case stream of a run: the value of case ``k`` under ``dist`` (``None``: uniform).
 
-    Blocks are drawn on first use and kept; :meth:`value` is the engine's hot path.
+    The uniforms of a block of :data:`BLOCK` cases are drawn together; the distribution's
+    quantile function is applied to 64 cases at a time, when one of them first needs a value,
+    so a stream that few cases reach (a tenth visit, a third correction) costs little. Either way
+    the value of case ``k`` depends only on the seed, the key and ``k``. :meth:`value` is the
+    engine's hot path.
     """
 
-    __slots__ = ("streams", "key", "dist", "blocks")
+    __slots__ = ("streams", "key", "dist", "subs", "uniforms")
 
     def __init__(self, streams: Streams, key: tuple, dist=None):
         self.streams = streams
         self.key = key
         self.dist = dist
-        self.blocks: list[list[float] | None] = []
+        self.subs: list[list[float] | None] = []
+        self.uniforms: dict[int, np.ndarray] = {}
 
     def value(self, k: int) -> float:
         """The draw of case index ``k``."""
-        b = k >> SHIFT
-        blocks = self.blocks
-        if b < len(blocks):
-            block = blocks[b]
-            if block is not None:
-                return block[k & MASK]
-        return self._fill(b)[k & MASK]
+        sb = k >> SUB_SHIFT
+        subs = self.subs
+        if sb < len(subs):
+            sub = subs[sb]
+            if sub is not None:
+                return sub[k & SUB_MASK]
+        return self._fill(sb)[k & SUB_MASK]
 
-    def _fill(self, b: int) -> list[float]:
-        blocks = self.blocks
-        while len(blocks) <= b:
-            blocks.append(None)
-        u = self.streams.block(self.key, b)
-        block = blocks[b] = (u if self.dist is None else self.dist.ppf(u)).tolist()
-        return block
+    def _fill(self, sb: int) -> list[float]:
+        subs = self.subs
+        while len(subs) <= sb:
+            subs.append(None)
+        b = sb // _SUBS
+        u = self.uniforms.get(b)
+        if u is None:
+            u = self.uniforms[b] = self.streams.block(self.key, b)
+        lo = (sb % _SUBS) << SUB_SHIFT
+        part = u[lo : lo + (1 << SUB_SHIFT)]
+        sub = subs[sb] = (part if self.dist is None else self.dist.ppf(part)).tolist()
+        last = (b + 1) * _SUBS
+        if len(subs) >= last and all(subs[n] is not None for n in range(b * _SUBS, last)):
+            del self.uniforms[b]  # every case of the block has its value: the uniforms can go
+        return sub
 
 
 class ArrayStream:
