@@ -367,7 +367,12 @@ class Case:
                 model.kernel.call_after(end - now, self.hand_in, i)
                 return
         if it.in_person:
-            self._count_trip(i)
+            if it.by_agent or it.in_zone:
+                self._count_trip(i)
+            else:  # the applicant's own trip to an office
+                visit[V_TRIPS] += 1
+                self.item_trips[i] += 1
+                self.trips += 1
         self.run_step(i, 0)
 
     def hand_in(self, i: int) -> None:

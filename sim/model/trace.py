@@ -170,23 +170,7 @@ class TraceRecorder:
         visits = self._visits
         if visits is not None:
             buffer = visits.buffer
-            buffer.extend(
-                (
-                    case.id,
-                    case.plan.items[i].code,
-                    visit[0],
-                    visit[1],
-                    visit[2],
-                    done,
-                    visit[3],
-                    visit[4],
-                    visit[5],
-                    visit[6],
-                    visit[7],
-                    overdue,
-                    sent_back,
-                )
-            )
+            buffer.extend((case.id, case.plan.items[i].code, *visit, done, overdue, sent_back))
             if len(buffer) >= visits.limit:
                 visits.flush()
         return row
@@ -207,12 +191,12 @@ class TraceRecorder:
                     0.0,
                     arrival,
                     arrival,
-                    done,
                     -1.0,
                     trips,
                     agent,
                     0.0,
                     0.0,
+                    done,
                     -1.0,
                     0.0,
                 )
@@ -569,7 +553,22 @@ TASK_RAW = (
     "effort_h",
 )
 ACTIVITY_RAW = ("case", "item", "step", "kind", "start_h", "end_h", "visit")
-VISIT_RAW = (
+VISIT_RAW = (  # the order of an open visit record (engine.V_*), then the outcome
+    "case",
+    "item",
+    "visit",
+    "ready_h",
+    "handed_in_h",
+    "released_by",
+    "trips",
+    "agent_trips",
+    "corrections",
+    "clock_wd",
+    "done_h",
+    "overdue",
+    "sent_back",
+)
+VISIT_COLUMNS = (
     "case",
     "item",
     "visit",
@@ -581,10 +580,10 @@ VISIT_RAW = (
     "agent_trips",
     "corrections",
     "clock_wd",
+    "timed",
     "overdue",
     "sent_back",
 )
-VISIT_COLUMNS = (*VISIT_RAW[:-2], "timed", "overdue", "sent_back")
 DEPARTMENT_COLUMNS = (
     "department",
     "name",
