@@ -172,6 +172,10 @@ class Department:
             self._window_edge(queued, started, end, work)
         table = self._tasks
         if table is not None:
+            if case.quick:  # its task row is made with its case row (TraceRecorder.quick)
+                case.started, case.end, case.effort = started, end, effort
+                self._call_at(end, self._when_done, task)
+                return
             visit = case.open[item]
             buffer = table.buffer
             buffer.extend(
@@ -224,6 +228,8 @@ class Department:
 
 class Case:
     """One project (or citizen's request) walking its items' precedence graph."""
+
+    quick = False  # not a QuickCase
 
     __slots__ = (
         "model",
@@ -753,8 +759,9 @@ class QuickCase:
     (:meth:`TraceRecorder.quick`), with the same values the general walk would give.
     """
 
-    __slots__ = ("model", "id", "plan", "k", "arrival")
+    __slots__ = ("model", "id", "plan", "k", "arrival", "started", "end", "effort")
     open = _QUICK_VISIT  # what a department reads of the visit: number 0, round 0
+    quick = True
 
     def __init__(self, model: Model, case_id: int, plan: CasePlan, k: int, arrival: float):
         self.model = model
@@ -762,6 +769,7 @@ class QuickCase:
         self.plan = plan
         self.k = k
         self.arrival = arrival
+        self.started = NAN  # set when its task is taken up (if tasks are recorded)
 
     def spell(self, i: int, start: float, end: float, own: bool = True) -> None:
         """The clock spell is the whole case: the recorder knows it."""

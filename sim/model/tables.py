@@ -156,6 +156,19 @@ class Table:
         if len(buffer) >= self.limit:
             self.flush()
 
+    def take_raw(self) -> dict[str, np.ndarray]:
+        """The rows recorded so far as raw float columns; the buffer is emptied."""
+        buffer = self.buffer
+        flat = np.fromiter(buffer, dtype=float, count=len(buffer)).reshape(-1, len(self.raw))
+        buffer.clear()
+        return {name: flat[:, n].copy() for n, name in enumerate(self.raw)}
+
+    def write_raw(self, raw: dict[str, np.ndarray]) -> None:
+        """Hand rows given as raw float columns (in the order of ``raw``) to the sink."""
+        self.rows += len(raw[self.raw[0]])
+        chunk = self.finish(raw)
+        self.sink.write(self.name, {c: chunk[c] for c in self.columns})
+
     def close(self) -> None:
         """Hand over the last rows; a table that got none gets one empty, typed chunk."""
         if self.buffer or not self.rows:

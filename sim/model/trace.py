@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.model import tables
 from sim.model.plan import ACTIVITY_KINDS
 from sim.model.tables import MemorySink, Sink, Table
 
@@ -110,7 +111,9 @@ class TraceRecorder:
         self.visit_rows = 0
         self.last_finish = -math.inf
         self.capped_cases = 0
-        self._quick_plans = [self._quick_plan(cp.code) if cp.quick else None for cp in plan.cases]
+        self._quick: list[float] = []
+        self._quick_limit = tables.CHUNK_ROWS * len(QUICK_RAW)
+        self._quick_lookup = self._quick_tables()
         self._origin = np.datetime64(dt.datetime.combine(plan.scenario.scenario.start, dt.time()))
         items = {"item": list(plan.item_ids)}
         self.cases_table = Table(
@@ -170,102 +173,153 @@ class TraceRecorder:
         visits = self._visits
         if visits is not None:
             buffer = visits.buffer
-            buffer.extend((case.id, case.plan.items[i].code, *visit, done, overdue, sent_back))
+            buffer.extend((case.id, case.plan.items[i].code, *visit, done, overdue, sent_back, row))
             if len(buffer) >= visits.limit:
-                visits.flush()
+                self._flush_joint()
         return row
 
     def quick(self, case: QuickCase, done: float) -> None:
-        """Record a quick case (one plain single-step item) done at ``done`` (NaN: unfinished)."""
+        """Record a quick case (one plain single-step item) done at ``done`` (NaN: unfinished).
+
+        One row holds all a quick case has to say; its case, visit and task rows are made from
+        these rows a chunk at a time (:meth:`_flush_joint`).
+        """
         self.open[case.id] = None
-        self.visit_rows += 1
-        code, item, trips, agent, clocked, stage, milestone = self._quick_plans[case.plan.code]
-        arrival = case.arrival
-        visits = self._visits
-        if visits is not None:
-            buffer = visits.buffer
-            buffer.extend(
-                (
-                    case.id,
-                    item,
-                    0.0,
-                    arrival,
-                    arrival,
-                    -1.0,
-                    trips,
-                    agent,
-                    0.0,
-                    0.0,
-                    done,
-                    -1.0,
-                    0.0,
-                )
-            )
-            if len(buffer) >= visits.limit:
-                visits.flush()
+        row = self.visit_rows
+        self.visit_rows = row + 1
         if done > self.last_finish:
             self.last_finish = done
-        head = (
-            case.id,
-            code,
-            case.k,
-            arrival,
-            done,
-            trips,
-            agent,
-            0.0,
-            0.0,
-            0.0,
-            1.0,
-            0.0,
-            0.0,
-            arrival if clocked else math.nan,
-            done if clocked else math.nan,
-            0.0,
-            0.0,
-            0.0,
-            1.0,
-            1.0,
-        )
-        if stage is not None:
-            pre, mid, post = stage
-            head += (*pre, arrival, *mid, done, *post)
-        if milestone is not None:
-            pre, post = milestone
-            head += pre if post is None else (*pre, done, *post)
-        table = self.cases_table
-        buffer = table.buffer
-        buffer.extend(head)
-        if len(buffer) >= table.limit:
-            table.flush()
+        quick = self._quick
+        quick.extend((row, case.id, case.plan.code, case.k, case.arrival, case.started, done))
+        if case.started == case.started:  # its task was taken up (and tasks are kept)
+            quick.extend((case.end, case.effort))
+        else:
+            quick.extend((math.nan, 0.0))
+        if len(quick) >= self._quick_limit:
+            self._flush_joint()
 
-    def _quick_plan(self, code: int) -> tuple:
-        """What a quick case of type ``code`` records besides its times (see :meth:`quick`)."""
-        plan = self.model.plan
-        it = plan.cases[code].items[0]
-        trips = 1.0 if it.in_person and not it.by_agent else 0.0
-        agent = 1.0 if it.in_person and it.by_agent else 0.0
-        clocked = it.on_clock and it.steps[0].counted
-        n, nan = plan.n_stages, math.nan
-        stage = milestone = None
-        if n:  # a quick item is a government item: it has a stage
-            # the stage starts at arrival and ends when the case is done
-            stage = ((nan,) * it.stage, (nan,) * (n - 1), (nan,) * (n - 1 - it.stage))
-        m = len(plan.milestones)
-        if m:
-            if it.milestone >= 0:
-                milestone = ((nan,) * it.milestone, (nan,) * (m - 1 - it.milestone))
+    def _flush_joint(self) -> None:
+        """Turn the quick rows into case, task and visit rows, and flush the visits table.
+
+        Visit rows are numbered as they finish, quick or not, so the two kinds are merged in
+        number order: every number below the counter is in one of the two buffers.
+        """
+        quick = self._quick
+        merged = None
+        if quick:
+            flat = np.fromiter(quick, dtype=float, count=len(quick)).reshape(-1, len(QUICK_RAW))
+            quick.clear()
+            q = {name: flat[:, n].copy() for n, name in enumerate(QUICK_RAW)}
+            lut = self._quick_lookup
+            types = q["type_code"].astype(np.int64)
+            n = len(types)
+            arrival, done = q["arrival_h"], q["done_h"]
+            nan, zero, one = np.full(n, np.nan), np.zeros(n), np.ones(n)
+            clocked = lut["clocked"][types]
+            raw = {
+                "case": q["case"],
+                "type_code": q["type_code"],
+                "k": q["k"],
+                "arrival_h": arrival,
+                "finish_h": done,
+                "trips": lut["trips"][types],
+                "agent_trips": lut["agent"][types],
+                "corrections": zero,
+                "reworks": zero,
+                "problems": zero,
+                "visits": one,
+                "capped": zero,
+                "applicant_wd": zero,
+                "clock_start": np.where(clocked, arrival, nan),
+                "clock_end": np.where(clocked, done, nan),
+                "clock_rest": zero,
+                "items_timed": zero,
+                "items_overdue": zero,
+                "items_handled": one,
+                "items_one_trip": one,
+            }
+            stage, milestone = lut["stage"][types], lut["milestone"][types]
+            n_stages = self.model.plan.n_stages
+            for s in range(n_stages):
+                raw[f"s{s + 1}_start"] = np.where(stage == s, arrival, nan)
+                raw[f"s{s + 1}_end"] = np.where(stage == s, done, nan)
+            for m, name in enumerate(self.model.plan.milestones):
+                raw[f"{name}_h"] = np.where(milestone == m, done, nan)
+            self.cases_table.write_raw(raw)
+            items = lut["item"][types]
+            if "tasks" in self.tables:
+                taken = np.isfinite(q["started_h"])
+                t = {
+                    "case": q["case"][taken],
+                    "item": items[taken],
+                    "step": lut["step"][types][taken],
+                    "department": lut["department"][types][taken],
+                    "queued_h": arrival[taken],
+                    "started_h": q["started_h"][taken],
+                    "finished_h": q["end_h"][taken],
+                    "visit": zero[taken],
+                    "round": zero[taken],
+                    "effort_h": q["effort_h"][taken],
+                }
+                self.tables["tasks"].write_raw(t)
+            if self._visits is not None:
+                merged = {
+                    "case": q["case"],
+                    "item": items,
+                    "visit": zero,
+                    "ready_h": arrival,
+                    "handed_in_h": arrival,
+                    "released_by": -one,
+                    "trips": raw["trips"],
+                    "agent_trips": raw["agent_trips"],
+                    "corrections": zero,
+                    "clock_wd": zero,
+                    "done_h": done,
+                    "overdue": -one,
+                    "sent_back": zero,
+                    "row": q["row"],
+                }
+        visits = self._visits
+        if visits is None:
+            return
+        if visits.buffer:
+            general = visits.take_raw()
+            if merged is not None:
+                merged = {c: np.concatenate([merged[c], general[c]]) for c in general}
             else:
-                milestone = ((nan,) * m, None)
-        return (
-            float(code),
-            float(it.code),
-            trips,
-            agent,
-            clocked,
-            stage,
-            milestone,
-        )
+                merged = general
+        if merged is not None:
+            order = np.argsort(merged["row"], kind="stable")
+            visits.write_raw({c: v[order] for c, v in merged.items()})
+
+    def _quick_tables(self) -> dict[str, np.ndarray]:
+        """Per case type, what a quick case records besides its times (see :meth:`quick`)."""
+        plan = self.model.plan
+        cols: dict[str, list] = {
+            k: []
+            for k in (
+                "item",
+                "step",
+                "department",
+                "trips",
+                "agent",
+                "clocked",
+                "stage",
+                "milestone",
+            )
+        }
+        for cp in plan.cases:
+            it = cp.items[0]
+            step = it.steps[0]
+            cols["item"].append(it.code)
+            cols["step"].append(step.code)
+            cols["department"].append(step.department)
+            cols["trips"].append(1.0 if it.in_person and not it.by_agent else 0.0)
+            cols["agent"].append(1.0 if it.in_person and it.by_agent else 0.0)
+            cols["clocked"].append(it.on_clock and step.counted)
+            cols["stage"].append(it.stage)
+            cols["milestone"].append(it.milestone)
+        return {k: np.asarray(v, dtype=bool if k == "clocked" else float) for k, v in cols.items()}
 
     def case(self, case: Case) -> None:
         """Record a closed (or, at the end, unfinished) case."""
@@ -322,6 +376,7 @@ class TraceRecorder:
                 case.finished = math.nan
                 self.case(case)
         self.open = []
+        self._flush_joint()
         tables = [self.cases_table]
         for name in self.keep:
             tables.append(getattr(self, f"_{name}"))
@@ -567,6 +622,18 @@ VISIT_RAW = (  # the order of an open visit record (engine.V_*), then the outcom
     "done_h",
     "overdue",
     "sent_back",
+    "row",  # the visit's number: rows are written in this order
+)
+QUICK_RAW = (
+    "row",
+    "case",
+    "type_code",
+    "k",
+    "arrival_h",
+    "started_h",
+    "done_h",
+    "end_h",
+    "effort_h",
 )
 VISIT_COLUMNS = (
     "case",

@@ -410,5 +410,42 @@ def test_the_fast_path_gives_the_same_tables_as_the_general_walk(monkeypatch, of
     monkeypatch.setattr("sim.model.engine.QUICK", False)
     slow = simulate(sc, seed=3)
     assert fast.meta["unfinished_cases"] > 0  # the end of the run is covered too
-    for name in ("cases", "visits", "tasks", "activities", "departments"):
+    for name in ("cases", "visits", "activities", "departments"):
         pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name))
+    # the fast path writes a task with its case (when done), the walk when it is taken up
+    order = ["case", "started_h"]
+    pd.testing.assert_frame_equal(
+        fast.tasks.sort_values(order, ignore_index=True),
+        slow.tasks.sort_values(order, ignore_index=True),
+    )
+
+
+def test_quick_and_walking_cases_share_one_visit_numbering(monkeypatch):
+    """A quick type beside a walking one, in chunks of 5 rows: the same tables either way."""
+    data = base_data(
+        departments={"desk": {"staff": 2}},
+        items={"job": {"steps": [{"name": "r", "effort": {"dist": "exponential", "mean": 2}}]}},
+        case_types={"c": {"arrivals": {"process": "poisson", "per_year": 1500}}},
+    )
+    data["items"]["more"] = {
+        "stage": 1,
+        "department": "desk",
+        "requires": ["job"],
+        "steps": [{"name": "r", "effort": 1.0}],
+        "correction": {"probability": 0.3, "turnaround": hours(5)},
+    }
+    data["case_types"]["w"] = {
+        "arrivals": {"process": "poisson", "per_year": 400},
+        "items": ["job", "more"],
+    }
+    sc = build(data)
+    monkeypatch.setattr("sim.model.tables.CHUNK_ROWS", 5)
+    fast = simulate(sc, seed=8)
+    monkeypatch.setattr("sim.model.engine.QUICK", False)
+    slow = simulate(sc, seed=8)
+    for name in ("cases", "visits", "departments"):
+        pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name))
+    v = fast.visits
+    assert (v["done_h"].diff().dropna() >= 0).all()  # numbered as they finish
+    walked = v[v["released_by"] >= 0]
+    assert len(walked) and (walked["released_by"] < walked.index).all()
