@@ -251,6 +251,9 @@ class Case:
         "trips",
         "agent_trips",
         "item_trips",
+        "n_visits",
+        "handled",
+        "several_trips",
         "corrections",
         "reworks",
         "zone_days",
@@ -300,6 +303,9 @@ class Case:
         self.trips = 0
         self.agent_trips = 0
         self.item_trips = [0] * n  # the applicant's trips, per item
+        self.n_visits = 0  # visits of all items
+        self.handled = 0  # government items visited at least once
+        self.several_trips = 0  # of those, items that took the applicant two trips or more
         self.corrections = 0
         self.reworks = 0
         self.zone_days: set[int] | None = None
@@ -349,8 +355,12 @@ class Case:
             return
         it = self.plan.items[i]
         self.state[i] = ACTIVE
-        self.open[i] = visit = [self.visits[i], now, now, released_by, 0, 0, 0, 0.0]
-        self.visits[i] += 1
+        n = self.visits[i]
+        self.open[i] = visit = [n, now, now, released_by, 0, 0, 0, 0.0]
+        self.visits[i] = n + 1
+        self.n_visits += 1
+        if n == 0 and it.government:
+            self.handled += 1
         if it.government:
             if self.gov_active == 0 and now > self.idle_since:
                 cal = model.calendar
@@ -377,8 +387,10 @@ class Case:
                 self._count_trip(i)
             else:  # the applicant's own trip to an office
                 visit[V_TRIPS] += 1
-                self.item_trips[i] += 1
                 self.trips += 1
+                trips = self.item_trips[i] = self.item_trips[i] + 1
+                if trips == 2:
+                    self.several_trips += 1
         self.run_step(i, 0)
 
     def hand_in(self, i: int) -> None:
@@ -665,7 +677,9 @@ class Case:
                 self.agent_trips += 1
             return
         visit[V_TRIPS] += 1
-        self.item_trips[i] += 1
+        trips = self.item_trips[i] = self.item_trips[i] + 1
+        if trips == 2:
+            self.several_trips += 1
         if not it.in_zone or self._new_zone_day(False):
             self.trips += 1
 
@@ -739,12 +753,7 @@ class Case:
 
     def one_trip_items(self) -> tuple[int, int]:
         """Government items this case handled, and those that took the applicant <= 1 trip."""
-        handled = one = 0
-        for it, n, trips in zip(self.plan.items, self.visits, self.item_trips, strict=True):
-            if n and it.government:
-                handled += 1
-                one += trips <= 1
-        return handled, one
+        return self.handled, self.handled - self.several_trips
 
 
 _QUICK_VISIT = ([0, NAN, NAN, -1, 0, 0, 0, 0.0],)

@@ -342,7 +342,7 @@ class TraceRecorder:
                 case.corrections,
                 case.reworks,
                 case.problems,
-                sum(case.visits),
+                case.n_visits,
                 case.capped,
                 case.applicant_wd,
                 clock_start,
