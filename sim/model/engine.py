@@ -62,7 +62,6 @@ from sim.model.plan import (
     RoutePlan,
     StepPlan,
     compile_plan,
-    steps_for,
 )
 from sim.model.streams import ArrayStream, CaseStream, Streams
 from sim.model.tables import MemorySink, Sink
@@ -235,6 +234,8 @@ class Case:
         "model",
         "id",
         "plan",
+        "steps",
+        "keys",
         "first",
         "k",
         "arrival",
@@ -279,7 +280,6 @@ class Case:
         self.model = model
         self.id = case_id
         self.plan = plan
-        self.first = model.first[plan.code]
         self.k = k
         self.arrival = arrival
         self.size = size
@@ -293,6 +293,12 @@ class Case:
             else _NO_FLAGS
         )
         self.assessed = "assessed" in self.flags
+        # the variant of every item's steps this case handles (see plan.steps_for)
+        if self.assessed:
+            self.steps, self.keys = plan.assessed_steps, plan.assessed_keys
+            self.first = model.first_assessed[plan.code]
+        else:
+            self.steps, self.keys, self.first = plan.steps, plan.keys, model.first[plan.code]
         self.state = [WAITING] * n
         self.visits = [0] * n  # visits begun, per item
         self.open: list[list | None] = [None] * n  # the open visit record, per item
@@ -337,7 +343,7 @@ class Case:
             return False
         if self.plan.gated[i] and not (self.chosen is not None and self.chosen[i]):
             return False
-        if self.assessed and it.assessed_steps is not None and not it.assessed_steps:
+        if not self.steps[i]:
             return False  # an assessment replaced by the regional assessment
         return True
 
@@ -424,15 +430,11 @@ class Case:
         it = self.plan.items[i]
         visit = self.open[i]
         v, r = visit[V_NO], visit[V_ROUND]
-        if self.assessed and it.assessed_steps is not None:
-            step = it.assessed_steps[s]
-            stream = self.model.stream(self.plan.assessed_keys[i][s] + (v, r), step.dist)
+        step = self.steps[i][s]
+        if v or r:
+            stream = self.model.stream(self.keys[i][s] + (v, r), step.dist)
         else:
-            step = it.steps[s]
-            if v or r:
-                stream = self.model.stream(self.plan.keys[i][s] + (v, r), step.dist)
-            else:
-                stream = self.first[i][s]
+            stream = self.first[i][s]
         value = stream.value(self.k)
         if step.effort:
             self.model.departments[step.department].review(self, i, step, value * self.size)
@@ -500,7 +502,7 @@ class Case:
         self.open[i][V_ROUND] += 1
         self._count_trip(i)
         restart = it.restart_step
-        self.run_step(i, restart if restart < len(steps_for(it, self.assessed)) else 0)
+        self.run_step(i, restart if restart < len(self.steps[i]) else 0)
 
     def issue(self, i: int) -> None:
         """The item is issued: its route is drawn, then the visit closes and the case moves on."""
@@ -828,20 +830,28 @@ class Model:
         ]
         self.problems = sc.problems if sc.problems.probability else None
         # the first visit's first round of every step: its stream, looked up without a key
-        self.first = [
-            [
-                [
-                    self.stream(key + (0, 0), step.dist)
-                    for key, step in zip(keys, it.steps, strict=True)
-                ]
-                for keys, it in zip(cp.keys, cp.items, strict=True)
-            ]
-            for cp in plan.cases
+        self.first = [self._first_streams(cp.keys, cp.steps) for cp in plan.cases]
+        self.first_assessed = [
+            self._first_streams(cp.assessed_keys, cp.assessed_steps) for cp in plan.cases
         ]
         self.arrivals = [self._arrival_times(t) for t in plan.type_ids]
         self._ran = False
 
     # -- draws and delays -----------------------------------------------------------------------
+
+    def _first_streams(self, keys: tuple, steps: tuple) -> list[list[CaseStream]]:
+        """Per item and step, the stream of the first visit's first round (no key to build)."""
+        return [
+            [self.stream(key + (0, 0), step.dist) for key, step in zip(ks, ss, strict=True)]
+            for ks, ss in zip(keys, steps, strict=True)
+        ]
+
+    def _first_streams(self, keys: tuple, steps: tuple) -> list[list[CaseStream]]:
+        """Per item and step, the stream of the first visit's first round (no key to build)."""
+        return [
+            [self.stream(key + (0, 0), step.dist) for key, step in zip(ks, ss, strict=True)]
+            for ks, ss in zip(keys, steps, strict=True)
+        ]
 
     def stream(self, key: tuple, dist: Any = None) -> CaseStream:
         """The per-case stream named ``key`` (variates under ``dist``; uniforms when ``None``)."""

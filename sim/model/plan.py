@@ -103,7 +103,9 @@ class CasePlan:
     flags: tuple[tuple[str, float], ...]  # (name, share) drawn once per case
     n_foreground: int  # items that hold the case (not background work)
     keys: tuple[tuple[tuple, ...], ...]  # per item and step: the draw key up to visit, round
-    assessed_keys: tuple[tuple[tuple, ...] | None, ...]  # the same for the assessed steps
+    assessed_keys: tuple[tuple[tuple, ...], ...]  # the same for a case in an assessed area
+    steps: tuple[tuple[StepPlan, ...], ...]  # per item: its steps
+    assessed_steps: tuple[tuple[StepPlan, ...], ...]  # per item: steps_for(item, assessed=True)
     quick: bool  # one plain single-step item: the engine's fast path (see QuickCase)
     conditional: tuple[bool, ...]  # per item: may be skipped (probability, when, branch, variant)
     plain: tuple[bool, ...]  # per item: no correction, no route, no transfer after it
@@ -322,9 +324,11 @@ def _compile_case(sc: Scenario, code: int, type_id: str, by_id: dict[str, ItemPl
         n_foreground=sum(not by_id[i].background for i in ids),
         keys=tuple(keys_of(it, it.steps, "") for it in plans),
         assessed_keys=tuple(
-            None if it.assessed_steps is None else keys_of(it, it.assessed_steps, "@assessed")
+            keys_of(it, steps_for(it, True), "" if it.assessed_steps is None else "@assessed")
             for it in plans
         ),
+        steps=tuple(it.steps for it in plans),
+        assessed_steps=tuple(steps_for(it, True) for it in plans),
         quick=bool(quick),
         conditional=tuple(
             it.probability < 1.0 or bool(it.when) or gated[n] or it.assessed_steps is not None

@@ -160,10 +160,6 @@ class TraceRecorder:
         """Make room for ``n_cases`` open cases."""
         self.open = [None] * n_cases
 
-    def arrival(self, case: Case) -> None:
-        """Remember a case until it closes (unfinished cases are reported at the end)."""
-        self.open[case.id] = case
-
     def visit(
         self, case: Case, i: int, visit: list, done: float, overdue: int, sent_back: bool
     ) -> int:
