@@ -16,7 +16,8 @@ office hours instead (a different queue: printed for information, no ratio).
 Timing is CPU time (``time.process_time``), which a busy shared machine disturbs far less than
 wall time, and the engines are interleaved: each round runs every model with both engines, so a
 change of machine load hits both. One small untimed run of each engine and model comes first, so
-that what a process does once (imports, the holiday tables) is not charged to round 1. Each ratio is ours/bare in jobs per CPU second: the median over
+that what a process does once (imports, the holiday tables) is not charged to round 1. Each
+ratio is ours/bare in jobs per CPU second: the median over
 the rounds and its range. Peak memory (``tracemalloc``) is measured in a separate, untimed pass.
 The last line is ``ratio M/M/3: X.XX`` (the median).
 

@@ -64,7 +64,7 @@ from sim.model.plan import (
     compile_plan,
 )
 from sim.model.streams import ArrayStream, CaseStream, Streams
-from sim.model.tables import MemorySink, Sink
+from sim.model.tables import Sink
 from sim.model.trace import TABLES, Trace, TraceRecorder
 from sim.model.workcal import HOURS_PER_DAY, OfficeClock, WorkCalendar
 from sim.scenario.schema import Scenario
@@ -823,7 +823,7 @@ class Model:
         self.calendar = WorkCalendar(info.start, int(info.horizon_days + info.drain_days) + 60)
         self.streams = Streams(self.seed, replication)
         self._draws: dict[tuple, CaseStream] = {}
-        self.recorder = TraceRecorder(self, MemorySink() if sink is None else sink, keep)
+        self.recorder = TraceRecorder(self, sink, keep)
         self.departments = [
             Department(self, d, n, spec, OfficeClock(self.calendar, spec.hours))
             for n, (d, spec) in enumerate(sc.departments.items())

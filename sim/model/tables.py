@@ -93,19 +93,28 @@ class MemorySink:
 
     def frame(self, name: str) -> pd.DataFrame:
         """Table ``name`` as one DataFrame (categorical columns as pandas categoricals)."""
+        return self._frame(name, [dict(c) for c in self._chunks[name]])
+
+    def take(self, name: str) -> pd.DataFrame:
+        """Like :meth:`frame`, but hands the chunks over (less memory; the table is emptied)."""
+        chunks = self._chunks[name]
+        self._chunks[name] = []
+        return self._frame(name, chunks)
+
+    def _frame(self, name: str, chunks: list[dict[str, np.ndarray]]) -> pd.DataFrame:
         import pandas as pd
 
         columns, cats = self._columns[name], self._categories[name]
-        chunks = self._chunks[name]
         data = {}
-        for col in columns:
-            parts = [c[col] for c in chunks]
+        for col in columns:  # column by column, letting go of each chunk's part as it goes
+            parts = [c.pop(col) for c in chunks]
             values = np.concatenate(parts) if parts else np.empty(0)
+            del parts
             if col in cats:
                 data[col] = pd.Categorical.from_codes(values.astype(np.int64), categories=cats[col])
             else:
                 data[col] = values
-        return pd.DataFrame(data, columns=columns)
+        return pd.DataFrame(data, columns=columns, copy=False)
 
 
 class Table:

@@ -101,12 +101,16 @@ def _ignore(_: Any) -> None:
 class TraceRecorder:
     """Records the rows of a run into chunked tables (see the module docstring)."""
 
-    def __init__(self, model: Model, sink: Sink, keep: Iterable[str]):
+    def __init__(self, model: Model, sink: Sink | None, keep: Iterable[str]):
         self.model = model
+        owned = sink is None
+        sink = MemorySink() if sink is None else sink
         plan = model.plan
         self.sink = sink
         self.keep = tuple(t for t in TABLES if t in set(keep))
         self.memory = sink if isinstance(sink, MemorySink) else MemorySink()
+        # the trace takes the chunks of a memory sink of its own; a caller's keeps them
+        self._owned_memory = owned or self.memory is not sink
         self.open: list[Case | None] = []
         self.visit_rows = 0
         self.last_finish = -math.inf
@@ -381,11 +385,12 @@ class TraceRecorder:
         departments = self._departments()
         self.sink.close()
         memory = self.memory
-        cases = memory.frame("cases")
+        get = memory.take if self._owned_memory else memory.frame
+        cases = get("cases")
         if not cases["case"].is_monotonic_increasing:
             cases = cases.sort_values("case", kind="stable", ignore_index=True)
         kept = {
-            name: memory.frame(name) if name in memory.names else None
+            name: get(name) if name in memory.names else None
             for name in ("tasks", "activities", "visits")
         }
         sc = model.scenario
