@@ -386,9 +386,7 @@ class TraceRecorder:
         self.sink.close()
         memory = self.memory
         get = memory.take if self._owned_memory else memory.frame
-        cases = get("cases")
-        if not cases["case"].is_monotonic_increasing:
-            cases = cases.sort_values("case", kind="stable", ignore_index=True)
+        cases = _by_case(get("cases"))
         kept = {
             name: get(name) if name in memory.names else None
             for name in ("tasks", "activities", "visits")
@@ -666,6 +664,24 @@ DEPARTMENT_COLUMNS = (
     "max_queue",
 )
 _INT = np.int64
+
+
+def _by_case(frame: pd.DataFrame) -> pd.DataFrame:
+    """The cases in case order, sorted a column at a time (never two copies of the table)."""
+    import pandas as pd
+
+    case = frame["case"].to_numpy()
+    if len(case) < 2 or (case[1:] > case[:-1]).all():
+        return frame
+    order = np.argsort(case, kind="stable")
+    data = {}
+    for col in list(frame.columns):
+        column = frame.pop(col)
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            data[col] = column.array.take(order)
+        else:
+            data[col] = column.to_numpy()[order]
+    return pd.DataFrame(data, copy=False)
 
 
 def _finish_tasks(raw: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -449,3 +449,14 @@ def test_quick_and_walking_cases_share_one_visit_numbering(monkeypatch):
     assert (v["done_h"].diff().dropna() >= 0).all()  # numbered as they finish
     walked = v[v["released_by"] >= 0]
     assert len(walked) and (walked["released_by"] < walked.index).all()
+
+
+def test_the_cases_table_keeps_its_types_when_sorted():
+    data = base_data(
+        departments={"desk": {"staff": 3}},
+        case_types={"c": {"arrivals": {"process": "poisson", "per_year": 3000}}},
+    )
+    cases = simulate(build(data), seed=1).cases
+    assert (cases["case"].diff().dropna() == 1).all()
+    assert isinstance(cases["case_type"].dtype, pd.CategoricalDtype)
+    assert cases["arrival"].dtype.kind == "M" and cases["finished"].dtype == bool
