@@ -964,7 +964,8 @@ class Model:
             plan, step, department, stream, sizes = quick
             case = QuickCase(self, n, plan, k, t)
             self.recorder.open[n] = case
-            department.review(case, 0, step, stream.value(k) * sizes.value(k))
+            # a quick case reads its effort and size once, at arrival, in index order
+            department.review(case, 0, step, stream.take(k) * sizes.take(k))
             return
         plan = self.plan.cases[type_code]
         case = Case(self, n, plan, k, t, self._sizes_by_type[type_code].value(k))

@@ -83,7 +83,7 @@ class CaseStream:
     engine's hot path.
     """
 
-    __slots__ = ("streams", "key", "dist", "subs", "uniforms")
+    __slots__ = ("streams", "key", "dist", "subs", "uniforms", "filled")
 
     def __init__(self, streams: Streams, key: tuple, dist=None):
         self.streams = streams
@@ -91,6 +91,7 @@ class CaseStream:
         self.dist = dist
         self.subs: list[list[float] | None] = []
         self.uniforms: dict[int, np.ndarray] = {}
+        self.filled: dict[int, int] = {}  # sub-blocks computed so far, per block
 
     def value(self, k: int) -> float:
         """The draw of case index ``k``."""
@@ -101,6 +102,22 @@ class CaseStream:
             if sub is not None:
                 return sub[k & SUB_MASK]
         return self._fill(sb)[k & SUB_MASK]
+
+    def take(self, k: int) -> float:
+        """The draw of case index ``k``, for a stream read once per case in index order.
+
+        The values of a sub-block are let go once its last case has taken its value (asked
+        again, they would be computed again, equal), so such a stream holds 64 values, not one
+        per case.
+        """
+        sb = k >> SUB_SHIFT
+        subs = self.subs
+        sub = subs[sb] if sb < len(subs) else None
+        if sub is None:
+            sub = self._fill(sb)
+        if k & SUB_MASK == SUB_MASK:
+            subs[sb] = None
+        return sub[k & SUB_MASK]
 
     def _fill(self, sb: int) -> list[float]:
         subs = self.subs
@@ -113,9 +130,10 @@ class CaseStream:
         lo = (sb % _SUBS) << SUB_SHIFT
         part = u[lo : lo + (1 << SUB_SHIFT)]
         sub = subs[sb] = (part if self.dist is None else self.dist.ppf(part)).tolist()
-        last = (b + 1) * _SUBS
-        if len(subs) >= last and all(subs[n] is not None for n in range(b * _SUBS, last)):
-            del self.uniforms[b]  # every case of the block has its value: the uniforms can go
+        filled = self.filled[b] = self.filled.get(b, 0) + 1
+        if filled >= _SUBS:
+            del self.uniforms[b]  # every sub-block of the block is computed: let the uniforms go
+            del self.filled[b]
         return sub
 
 
@@ -127,6 +145,13 @@ class ArrayStream:
     def __init__(self, array: np.ndarray):
         self.array = array
         self.blocks: list[list[float] | None] = []
+
+    def take(self, k: int) -> float:
+        """The value of case index ``k``, read once per case in index order (see CaseStream)."""
+        value = self.value(k)
+        if k & MASK == MASK:
+            self.blocks[k >> SHIFT] = None
+        return value
 
     def value(self, k: int) -> float:
         """The value of case index ``k``."""
