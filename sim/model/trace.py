@@ -22,7 +22,9 @@ DataFrames on a :class:`Trace`:
   agents' trips, corrections, working days on the item's own clock, whether it was timed and
   overdue, and whether it was sent back.
 * ``tasks`` — one row per staff task: case, item, step, department, when it was queued, taken up
-  and finished (hours), the visit and correction round, and its effort in staff hours.
+  and finished (hours), the visit and correction round, and its effort in staff hours. Rows come
+  in the order they were recorded: when taken up, or, for a case of the fast path
+  (:class:`~sim.model.engine.QuickCase`), with its case.
 * ``activities`` — one row per elapsed spell: delay steps, the applicant's own work,
   corrections, file transfers and blocking-problem stalls, with the visit they belong to.
 * ``departments`` — one row per department over the measurement window: staff, tasks, busy and
