@@ -30,6 +30,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from sim.model.plan import KIND_APPLICANT, KIND_CORRECTION, KIND_DELAY
 
 if TYPE_CHECKING:
@@ -73,6 +75,13 @@ class CriticalPaths:
         self.type_ids = plan.type_ids
         self.intermediary = [sc.items[i].kind == "intermediary" for i in plan.item_ids]
         self.pending: dict[int, list] = {}
+        self._quick: list[float] = []  # type, arrival, started, done of quick window cases
+        # a quick case type's one item and the department of its one step
+        self._quick_of = {
+            cp.code: (cp.items[0].code, cp.items[0].steps[0].department)
+            for cp in plan.cases
+            if getattr(cp, "quick", False)
+        }
         self.pieces: dict[tuple[int, int, int, int], list[float]] = {}
         self.items: dict[tuple[int, int], list[float]] = {}
         self.cases = [0] * len(plan.type_ids)
@@ -86,9 +95,43 @@ class CriticalPaths:
                 self.pending[case.id] = held = []
             held += (row, i, visit, done, sent_back)  # flat: one object less per visit
 
-    def drop(self, case: Case) -> None:
-        """Forget a case that did not finish."""
-        self.pending.pop(case.id, None)
+    def quick(self, case: Any, done: float) -> None:
+        """A quick case (one item of one step) closed at ``done``: queueing, then staff work."""
+        if self.h0 <= case.arrival < self.h1 and done == done:
+            self._quick += (case.plan.code, case.arrival, case.started, done)
+            if len(self._quick) >= 4 * 65_536:
+                self._book_quick()
+
+    def _book_quick(self) -> None:
+        """Add the held quick cases to the totals, a chunk at a time."""
+        if not self._quick:
+            return
+        q = np.array(self._quick, dtype=float).reshape(-1, 4)
+        self._quick = []
+        types = q[:, 0].astype(np.int64)
+        arrival, started, done = q[:, 1], q[:, 2], q[:, 3]
+        wd = self.calendar.wd_array
+        w_arrival, w_started, w_done = wd(arrival), wd(started), wd(done)
+        for t in np.unique(types).tolist():
+            mine = types == t
+            item, dep = self._quick_of[t]
+            middle = self.intermediary[item]
+            n = int(mine.sum())
+            self.cases[t] += n
+            self.lead[t][0] += float((done[mine] - arrival[mine]).sum())
+            self.lead[t][1] += float((w_done[mine] - w_arrival[mine]).sum())
+            for kind, a, b, wa, wb in (
+                (INTERMEDIARY if middle else QUEUE, arrival, started, w_arrival, w_started),
+                (INTERMEDIARY if middle else WORK, started, done, w_started, w_done),
+            ):
+                hours = float((b[mine] - a[mine]).sum())
+                if hours > 0:
+                    acc = self.pieces.setdefault((t, kind, dep, item), [0.0, 0.0])
+                    acc[0] += hours
+                    acc[1] += float((wb[mine] - wa[mine]).sum())
+            acc = self.items.setdefault((t, item), [0, 0, 0.0, 0.0])
+            acc[0] += n
+            acc[1] += n
 
     def close(self, case: Case, row: int) -> None:
         """A window case closed at ``case.finished``; ``row`` is the visit that closed it."""
@@ -259,6 +302,7 @@ class CriticalPaths:
         cases that handled it, cases where it was on the critical path, summed slack hours,
         summed slack working days]``.
         """
+        self._book_quick()
         types, deps, items = self.type_ids, self.dep_ids, self.item_ids
         return {
             "kinds": list(KINDS),

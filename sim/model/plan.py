@@ -44,6 +44,7 @@ class StepPlan:
     unit: str  # hours for effort; the delay's unit otherwise
     department: int  # code of the department doing the effort; -1 for a delay
     counted: bool  # whether a delay of this step runs on the statutory clock
+    last: bool  # the last step of its list
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +103,13 @@ class CasePlan:
     priority: int
     flags: tuple[tuple[str, float], ...]  # (name, share) drawn once per case
     n_foreground: int  # items that hold the case (not background work)
+    keys: tuple[tuple[tuple, ...], ...]  # per item and step: the draw key up to visit, round
+    assessed_keys: tuple[tuple[tuple, ...], ...]  # the same for a case in an assessed area
+    steps: tuple[tuple[StepPlan, ...], ...]  # per item: its steps
+    assessed_steps: tuple[tuple[StepPlan, ...], ...]  # per item: steps_for(item, assessed=True)
+    quick: bool  # one plain single-step item: the engine's fast path (see QuickCase)
+    conditional: tuple[bool, ...]  # per item: may be skipped (probability, when, branch, variant)
+    plain: tuple[bool, ...]  # per item: no correction, no route, no transfer after it
 
 
 @dataclass(frozen=True)
@@ -159,6 +167,7 @@ def compile_plan(sc: Scenario) -> Plan:
                 unit="hours" if s.effort is not None else (s.delay.unit or "working_days"),
                 department=dep_code[s.department] if s.department else dep,
                 counted=s.clock or not unclocked_stop,
+                last=n == len(steps) - 1,
             )
             for n, s in enumerate(steps)
         )
@@ -290,10 +299,35 @@ def _compile_case(sc: Scenario, code: int, type_id: str, by_id: dict[str, ItemPl
                 gated[t] = True
         routes.append(tuple(mine))
         branches.append(tuple(forward))
+    plans = tuple(by_id[i] for i in ids)
+
+    def keys_of(it: ItemPlan, steps: tuple[StepPlan, ...], suffix: str) -> tuple[tuple, ...]:
+        return tuple(
+            ("effort" if st.effort else "delay", type_id, it.id + suffix, st.index) for st in steps
+        )
+
+    only = plans[0]
+    stage_problems = only.stage >= 0 and sc.problems.probability.get(str(only.stage + 1), 0) > 0
+    quick = (
+        len(plans) == 1
+        and len(only.steps) == 1
+        and only.steps[0].effort
+        and only.correction is None
+        and not routes[0]
+        and only.transfer_days == 0
+        and only.probability >= 1.0
+        and not only.when
+        and not only.when_not
+        and not ct.flag_shares
+        and only.assessed_steps is None
+        and not only.time_limit_wd
+        and not only.background
+        and not stage_problems
+    )
     return CasePlan(
         type_id=type_id,
         code=code,
-        items=tuple(by_id[i] for i in ids),
+        items=plans,
         preds=preds,
         succs=succs,
         roots=tuple(n for n, p in enumerate(preds) if not p),
@@ -303,4 +337,24 @@ def _compile_case(sc: Scenario, code: int, type_id: str, by_id: dict[str, ItemPl
         priority=ct.priority,
         flags=tuple(ct.flag_shares.items()),
         n_foreground=sum(not by_id[i].background for i in ids),
+        keys=tuple(keys_of(it, it.steps, "") for it in plans),
+        assessed_keys=tuple(
+            keys_of(it, steps_for(it, True), "" if it.assessed_steps is None else "@assessed")
+            for it in plans
+        ),
+        steps=tuple(it.steps for it in plans),
+        assessed_steps=tuple(steps_for(it, True) for it in plans),
+        quick=bool(quick),
+        conditional=tuple(
+            it.probability < 1.0
+            or bool(it.when)
+            or bool(it.when_not)
+            or gated[n]
+            or it.assessed_steps is not None
+            for n, it in enumerate(plans)
+        ),
+        plain=tuple(
+            it.correction is None and not routes[n] and it.transfer_days == 0
+            for n, it in enumerate(plans)
+        ),
     )

@@ -45,7 +45,7 @@ class Params(LeverParams):
     )
 
 
-def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
+def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:
     out = check_names("case_types", "case type", p.case_types, sc.case_types)
     if TEAM in sc.departments:
         out.append(
@@ -58,7 +58,7 @@ def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
     return out
 
 
-def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:  # noqa: D103
+def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:
     types = p.case_types if p.case_types is not None else tuple(sc.case_types)
     touched = sorted({i for t in types for i in sc.case_types[t].items})
     team = Department(

@@ -56,7 +56,7 @@ def _targets(sc: Scenario, p: Params) -> list[str]:
     )
 
 
-def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
+def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:
     out = check_names("items", "item", p.items, sc.items)
     out += [
         ("items", f"{i!r} is the applicant's own work, not an approval")
@@ -66,7 +66,7 @@ def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
     return out
 
 
-def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:  # noqa: D103
+def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:
     targets = _targets(sc, p)
     updates: dict[str, Item] = {}
     for iid in targets:

@@ -63,7 +63,7 @@ def _title(sc: Scenario, p: Params) -> str | None:
     return next((i for i, it in sc.items.items() if "title" in it.tags), None)
 
 
-def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
+def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:
     out = check_names("items", "item", p.items, sc.items)
     out += check_names("title_item", "item", [p.title_item] if p.title_item else [], sc.items)
     out += check_names(
@@ -83,7 +83,7 @@ def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
     return out
 
 
-def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:  # noqa: D103
+def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:
     members = _members(sc, p)
     title = _title(sc, p)
     inside = set(members) | ({title} if title else set())

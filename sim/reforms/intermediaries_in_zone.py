@@ -35,11 +35,11 @@ def _targets(sc: Scenario, p: Params) -> list[str]:
     )
 
 
-def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
+def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:
     return check_names("items", "item", p.items, sc.items)
 
 
-def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:  # noqa: D103
+def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:
     updates = {}
     for iid in _targets(sc, p):
         it = sc.items[iid]

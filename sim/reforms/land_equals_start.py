@@ -47,13 +47,13 @@ def _targets(sc: Scenario, p: Params) -> list[str]:
     )
 
 
-def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
+def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:
     out = check_names("land_item", "item", [p.land_item], sc.items)
     out += check_names("items", "item", p.items, sc.items)
     return out
 
 
-def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:  # noqa: D103
+def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:
     targets = [t for t in _targets(sc, p) if len(sc.items[t].steps) > p.issue_steps]
     chain = descendants(sc, [p.land_item])
     updates: dict[str, Item] = {}

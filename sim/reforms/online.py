@@ -20,11 +20,11 @@ class Params(LeverParams):
     )
 
 
-def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
+def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:
     return check_names("items", "item", p.items, sc.items)
 
 
-def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:  # noqa: D103
+def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:
     targets = p.items if p.items is not None else [i for i, it in sc.items.items() if it.online]
     updates = {
         i: sc.items[i].model_copy(update={"submitted_online": True})

@@ -48,7 +48,7 @@ class Params(LeverParams):
     )
 
 
-def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
+def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:
     out = [
         ("stages", f"stage {s} does not exist (valid: 1, 2, 3, 4)")
         for s in p.stages
@@ -59,7 +59,7 @@ def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
     return out
 
 
-def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:  # noqa: D103
+def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:
     changes = []
     stage_of = {i: it.stage for i, it in sc.items.items()}
     updates = {}

@@ -43,7 +43,7 @@ def _new_staff(sc: Scenario, p: Params) -> dict[str, int]:
     return staff
 
 
-def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
+def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:
     out = check_names("add", "department", p.add, sc.departments)
     out += check_names("set", "department", p.set, sc.departments)
     for k, m in enumerate(p.move):
@@ -57,7 +57,7 @@ def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
     return out
 
 
-def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:  # noqa: D103
+def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:
     staff = _new_staff(sc, p)
     deps, changes = {}, []
     for d, dep in sc.departments.items():

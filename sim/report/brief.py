@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim._version import __version__
 from sim.analysis.critical import bottleneck as critical_bottleneck
 from sim.analysis.summary import t_interval
 from sim.report import charts
@@ -645,8 +646,6 @@ def _interval_end(iv, which: str) -> str:
 
 def provenance(results: Sequence, lang: str) -> dict:
     """Where the numbers come from: versions, seeds, replications, levers."""
-    import sim
-
     s = _s(lang)
     lines = [
         s["prov line"].format(
@@ -660,7 +659,7 @@ def provenance(results: Sequence, lang: str) -> dict:
     ]
     lines.append(
         s["made"].format(
-            version=sim.__version__,
+            version=__version__,
             python=platform.python_version(),
             date=dt.date.today().isoformat(),
         )
@@ -712,8 +711,6 @@ def _kept(result, table: str) -> bool:
 
 def briefing_data(comparison, lang: str = "en") -> dict:
     """Every word and number of the briefing (what ``briefing.typ`` lays out), without charts."""
-    import sim
-
     lang = lang_of(lang)
     s = _s(lang)
     results = _results(comparison)
@@ -725,12 +722,12 @@ def briefing_data(comparison, lang: str = "en") -> dict:
         "region": "cn" if lang == "zh" else "gb",
         "title": s["title"].format(names=names),
         "subtitle": s["subtitle"].format(
-            version=sim.__version__,
+            version=__version__,
             date=dt.date.today().isoformat(),
             reps=len(base.traces),
             seed=base.seed,
         ),
-        "footer": s["footer"].format(version=sim.__version__, seed=base.seed),
+        "footer": s["footer"].format(version=__version__, seed=base.seed),
         "table": _table(comparison, results, rows, lang),
         "findings_heading": s["findings"],
         "findings": findings(comparison, results, rows, lang),

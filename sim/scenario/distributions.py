@@ -83,17 +83,17 @@ class Exponential(_Dist):
     mean_: float = Field(alias="mean", gt=0, le=MAX_DURATION, description="Mean duration.")
 
     @property
-    def mean(self) -> float:  # noqa: D102
+    def mean(self) -> float:
         return self.mean_
 
     @property
-    def variance(self) -> float:  # noqa: D102
+    def variance(self) -> float:
         return self.mean_**2
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
+    def ppf(self, u: np.ndarray) -> np.ndarray:
         return -self.mean_ * np.log1p(-u)
 
-    def scaled(self, factor: float) -> Exponential:  # noqa: D102
+    def scaled(self, factor: float) -> Exponential:
         return self.model_copy(update={"mean_": self.mean_ * factor})
 
 
@@ -105,19 +105,19 @@ class LogNormal(_Dist):
     cv: float = Field(ge=0, le=10, description="Coefficient of variation: std / mean.")
 
     @property
-    def mean(self) -> float:  # noqa: D102
+    def mean(self) -> float:
         return self.mean_
 
     @property
-    def variance(self) -> float:  # noqa: D102
+    def variance(self) -> float:
         return (self.cv * self.mean_) ** 2
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
+    def ppf(self, u: np.ndarray) -> np.ndarray:
         s2 = math.log1p(self.cv**2)
         mu = math.log(self.mean_) - s2 / 2
         return np.exp(mu + math.sqrt(s2) * special.ndtri(u))
 
-    def scaled(self, factor: float) -> LogNormal:  # noqa: D102
+    def scaled(self, factor: float) -> LogNormal:
         return self.model_copy(update={"mean_": self.mean_ * factor})
 
 
@@ -133,18 +133,18 @@ class Gamma(_Dist):
     )
 
     @property
-    def mean(self) -> float:  # noqa: D102
+    def mean(self) -> float:
         return self.mean_
 
     @property
-    def variance(self) -> float:  # noqa: D102
+    def variance(self) -> float:
         return (self.cv * self.mean_) ** 2
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
+    def ppf(self, u: np.ndarray) -> np.ndarray:
         shape = 1.0 / self.cv**2
         return special.gammaincinv(shape, u) * (self.mean_ / shape)
 
-    def scaled(self, factor: float) -> Gamma:  # noqa: D102
+    def scaled(self, factor: float) -> Gamma:
         return self.model_copy(update={"mean_": self.mean_ * factor})
 
 
@@ -166,26 +166,26 @@ class Triangular(_Dist):
         return self
 
     @property
-    def mean(self) -> float:  # noqa: D102
+    def mean(self) -> float:
         return (self.low + self.mode + self.high) / 3
 
     @property
-    def minimum(self) -> float:  # noqa: D102
+    def minimum(self) -> float:
         return self.low
 
     @property
-    def variance(self) -> float:  # noqa: D102
+    def variance(self) -> float:
         a, c, b = self.low, self.mode, self.high
         return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
+    def ppf(self, u: np.ndarray) -> np.ndarray:
         a, c, b = self.low, self.mode, self.high
         cut = (c - a) / (b - a)
         left = a + np.sqrt(u * (b - a) * (c - a))
         right = b - np.sqrt((1 - u) * (b - a) * (b - c))
         return np.where(u < cut, left, right)
 
-    def scaled(self, factor: float) -> Triangular:  # noqa: D102
+    def scaled(self, factor: float) -> Triangular:
         return self.model_copy(
             update={
                 "low": self.low * factor,
@@ -209,21 +209,21 @@ class Uniform(_Dist):
         return self
 
     @property
-    def mean(self) -> float:  # noqa: D102
+    def mean(self) -> float:
         return (self.low + self.high) / 2
 
     @property
-    def minimum(self) -> float:  # noqa: D102
+    def minimum(self) -> float:
         return self.low
 
     @property
-    def variance(self) -> float:  # noqa: D102
+    def variance(self) -> float:
         return (self.high - self.low) ** 2 / 12
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
+    def ppf(self, u: np.ndarray) -> np.ndarray:
         return self.low + u * (self.high - self.low)
 
-    def scaled(self, factor: float) -> Uniform:  # noqa: D102
+    def scaled(self, factor: float) -> Uniform:
         return self.model_copy(update={"low": self.low * factor, "high": self.high * factor})
 
 
@@ -236,21 +236,21 @@ class Deterministic(_Dist):
     value: float = Field(ge=0, le=MAX_DURATION, description="The duration.")
 
     @property
-    def mean(self) -> float:  # noqa: D102
+    def mean(self) -> float:
         return self.value
 
     @property
-    def minimum(self) -> float:  # noqa: D102
+    def minimum(self) -> float:
         return self.value
 
     @property
-    def variance(self) -> float:  # noqa: D102
+    def variance(self) -> float:
         return 0.0
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
+    def ppf(self, u: np.ndarray) -> np.ndarray:
         return np.full(np.shape(u), self.value, dtype=float)
 
-    def scaled(self, factor: float) -> Deterministic:  # noqa: D102
+    def scaled(self, factor: float) -> Deterministic:
         return self.model_copy(update={"value": self.value * factor})
 
 
@@ -265,23 +265,23 @@ class Empirical(_Dist):
     )
 
     @property
-    def mean(self) -> float:  # noqa: D102
+    def mean(self) -> float:
         return float(np.mean(self.values))
 
     @property
-    def minimum(self) -> float:  # noqa: D102
+    def minimum(self) -> float:
         return min(self.values)
 
     @property
-    def variance(self) -> float:  # noqa: D102
+    def variance(self) -> float:
         return float(np.var(self.values))
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
+    def ppf(self, u: np.ndarray) -> np.ndarray:
         vals = np.asarray(self.values, dtype=float)
         idx = np.minimum((np.asarray(u) * len(vals)).astype(np.int64), len(vals) - 1)
         return vals[idx]
 
-    def scaled(self, factor: float) -> Empirical:  # noqa: D102
+    def scaled(self, factor: float) -> Empirical:
         return self.model_copy(update={"values": tuple(v * factor for v in self.values)})
 
 

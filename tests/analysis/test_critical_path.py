@@ -186,3 +186,26 @@ def test_days_lost_are_paired_differences():
     assert (same["lost_mean"].abs() < 1e-12).all()
     lost = critical.days_lost(base, alt).set_index("name")
     assert lost.loc["delays", "lost_mean"] == pytest.approx(6.0)
+
+
+@pytest.mark.parametrize("keep", [(), ("tasks", "activities", "visits")])
+def test_quick_cases_have_their_critical_path_too(keep):
+    """One item of one step (the engine's fast path): queueing, then staff work, summing exactly."""
+    data = base_data(scenario={"warmup_days": 10})
+    data["case_types"]["c"]["arrivals"]["per_year"] = 6000
+    tr = simulate(build(data), seed=2, keep=keep)
+    cp = tr.meta["critical_path"]
+    cases = tr.window_cases()
+    cases = cases[cases["finished"]]
+    assert cp["cases"] == {"c": len(cases)}
+    by_kind = {}
+    for _, kind, dep, item, h, _ in cp["pieces"]:
+        assert (dep, item) == ("desk", "job")
+        by_kind[kind] = by_kind.get(kind, 0.0) + h
+    assert set(by_kind) == {"queueing", "staff work"}
+    lead = (cases["finish_h"] - cases["arrival_h"]).sum()
+    assert sum(by_kind.values()) == pytest.approx(lead, rel=1e-9)
+    if tr.tasks is not None:
+        t = tr.tasks[tr.tasks["case"].isin(cases["case"])]
+        assert by_kind["queueing"] == pytest.approx(t["wait_h"].sum(), rel=1e-9)
+    assert cp["items"] == [["c", "job", len(cases), len(cases), 0.0, 0.0]]
