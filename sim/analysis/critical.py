@@ -333,3 +333,37 @@ def describe(source: Any, top: int = 5) -> list[str]:
     if b:
         lines.append(f"  bottleneck: {b.department} ({b.share:.0%} of critical-path days)")
     return lines
+
+
+def available(source: Any) -> bool:
+    """Whether every replication of ``source`` carries its critical path."""
+    try:
+        found = metas(source)
+    except (TypeError, AttributeError):
+        return False
+    return bool(found) and all(m.get("critical_path") for m in found)
+
+
+def comparison_table(comparison: Any) -> pd.DataFrame:
+    """Where the days go for every scenario of a comparison (a ``scenario`` column first)."""
+    frames = []
+    for r in comparison.results:
+        t = where_the_days_go(r, by_type=True)
+        frames.append(t.assign(scenario=r.scenario.scenario.name))
+    df = pd.concat(frames, ignore_index=True)
+    return df[["scenario", *[c for c in df.columns if c != "scenario"]]]
+
+
+def days_lost_table(comparison: Any) -> pd.DataFrame:
+    """The critical-path days each alternative removed, per kind and per department (paired)."""
+    frames = []
+    base = comparison.baseline
+    for alt in comparison.alternatives:
+        for level in ("kind", "department"):
+            t = days_lost(base, alt, level)
+            frames.append(t.assign(scenario=alt.scenario.scenario.name))
+    columns = ["scenario", "level", "name", "base_wd", "alternative_wd"]
+    columns += ["lost_mean", "lost_low", "lost_high"]
+    if not frames:  # a baseline alone
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]

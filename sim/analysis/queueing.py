@@ -476,22 +476,23 @@ class Backlog:
         )
 
 
-def backlog(traces) -> Backlog:
+def backlog(cases, warmup_h: float, horizon_h: float) -> Backlog:
     """Open cases at the horizon and their growth rate (least squares over the window).
 
-    The number of open cases ``N(t)`` (arrived by ``t`` and not finished by ``t``) is sampled
-    once a day between the warm-up and the horizon; its slope is the backlog's growth.
+    ``cases`` is a cases table (several replications stacked with a ``replication`` column, or
+    one). The number of open cases ``N(t)`` (arrived by ``t`` and not finished by ``t``) is
+    sampled once a day between the warm-up and the horizon; its slope is the backlog's growth.
+    Both are means over replications.
     """
+    groups = cases.groupby("replication") if "replication" in cases else [(0, cases)]
     opens, slopes = [], []
-    for tr in traces:
-        c = tr.cases
-        h0, h1 = tr.meta["warmup_h"], tr.meta["horizon_h"]
+    t = np.arange(warmup_h, horizon_h + 1e-9, 24.0)
+    if len(t) < 2:
+        t = np.array([warmup_h, horizon_h])
+    for _, c in groups:
         arrive = np.sort(c["arrival_h"].to_numpy(float))
         finish = np.sort(np.nan_to_num(c["finish_h"].to_numpy(float), nan=np.inf))
-        t = np.arange(h0, h1 + 1e-9, 24.0)
-        if len(t) < 2:
-            t = np.array([h0, h1])
         n = np.searchsorted(arrive, t, side="right") - np.searchsorted(finish, t, side="right")
         opens.append(float(n[-1]))
-        slopes.append(float(np.polyfit(t, n, 1)[0]) * HOURS_PER_YEAR if len(set(t)) > 1 else 0.0)
+        slopes.append(float(np.polyfit(t, n, 1)[0]) * HOURS_PER_YEAR if t[-1] > t[0] else 0.0)
     return Backlog(float(np.mean(opens)), float(np.mean(slopes)))

@@ -268,3 +268,19 @@ def _in_chunks(run: Evaluate, tasks, progress: Progress | None, done: int, total
         out += run(tasks[k : k + step])
         progress(done + len(out), total)
     return out
+
+
+def driver_evaluate(driver) -> Evaluate:
+    """An evaluator that runs replications through the one replication driver (summaries only)."""
+    from sim.experiment.driver import Task
+
+    def evaluate(tasks: Sequence[tuple[Scenario, int, int]]) -> list[float]:
+        jobs = [Task(sc, seed, rep, keep="none") for sc, seed, rep in tasks]
+        out = []
+        for rep in driver.run(jobs):
+            s = rep.summary
+            row = s[(s["group"] == "all") & (s["metric"] == METRIC)]
+            out.append(float(row["value"].iloc[0]) if len(row) else math.nan)
+        return out
+
+    return evaluate

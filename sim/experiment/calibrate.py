@@ -596,7 +596,7 @@ def write_scenario(calibration: Calibration, out: str | Path, header: Iterable[s
     never overwritten (``FileExistsError``); the file is written under a temporary name and
     linked into place when complete, and removed again if it does not load.
     """
-    import sim
+    from sim.api import load
 
     out = Path(out)
     if out.exists() or out.is_symlink():
@@ -614,7 +614,7 @@ def write_scenario(calibration: Calibration, out: str | Path, header: Iterable[s
     finally:
         tmp.unlink(missing_ok=True)
     try:
-        sim.load(out)
+        load(out)
     except Exception:
         out.unlink(missing_ok=True)
         raise

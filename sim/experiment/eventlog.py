@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -58,17 +58,35 @@ class LogError(ValueError):
 # --------------------------------------------------------------------------- out
 
 
-def _frames(source: Any) -> list[tuple[int, Any]]:
-    """``(replication, trace)`` pairs of a run result or a sequence of traces."""
-    if hasattr(source, "replications") and not isinstance(source, Sequence):
-        reps = source.replications
-        if reps and hasattr(reps[0], "trace"):
-            return [(r.index, r.trace) for r in reps]
-    if hasattr(source, "traces"):
-        return list(enumerate(source.traces))
-    if hasattr(source, "cases") and hasattr(source, "meta"):
-        return [(0, source)]
-    return list(enumerate(source))
+def _stacked(source: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, str]:
+    """Cases, tasks and activities (each with a ``replication`` column) and the start date.
+
+    ``source`` is a run result (its tables, in memory or read back from files), a trace or a
+    sequence of traces.
+    """
+    if hasattr(source, "has") and hasattr(source, "replications"):
+        if not source.has("tasks"):
+            raise ValueError(
+                "the run did not keep its task table: run with all tables kept to write an "
+                "event log"
+            )
+        acts = source.activities if source.has("activities") else None
+        return source.cases, source.tasks, acts, source.scenario.scenario.start.isoformat()
+    traces = [source] if hasattr(source, "cases") and hasattr(source, "meta") else list(source)
+    if not traces:
+        raise ValueError("no replication to write an event log of")
+    if any(tr.tasks is None for tr in traces):
+        raise ValueError(
+            "the run did not keep its task table: run with all tables kept to write an event log"
+        )
+
+    def stack(name: str) -> pd.DataFrame | None:
+        frames = [getattr(tr, name) for tr in traces]
+        if any(f is None for f in frames):
+            return None
+        return pd.concat([f.assign(replication=r) for r, f in enumerate(frames)], ignore_index=True)
+
+    return stack("cases"), stack("tasks"), stack("activities"), traces[0].meta["start"]
 
 
 def event_log(source: Any, scenario: Any = None) -> pd.DataFrame:
@@ -84,90 +102,90 @@ def event_log(source: Any, scenario: Any = None) -> pd.DataFrame:
         if scenario is not None
         else {}
     )
-    pairs = _frames(source)
-    if not pairs:
-        raise ValueError("no replication to write an event log of")
-    several = len(pairs) > 1
+    cases, tasks, acts, start = _stacked(source)
+    origin = pd.Timestamp(start)
+    several = cases["replication"].nunique() > 1
+    key = pd.MultiIndex.from_arrays([cases["replication"], cases["case"]])
+    types = pd.Series(cases["case_type"].astype(str).to_numpy(), index=key)
+
+    def case_id(frame: pd.DataFrame) -> np.ndarray:
+        ids = frame["case"].astype(np.int64).astype(str)
+        if several:
+            ids = frame["replication"].astype(np.int64).astype(str) + "-" + ids
+        return ids.to_numpy()
+
+    def type_of(frame: pd.DataFrame) -> np.ndarray:
+        idx = pd.MultiIndex.from_arrays([frame["replication"], frame["case"]])
+        return types.reindex(idx).to_numpy()
+
     parts = []
-    for rep, tr in pairs:
-        if tr is None or tr.tasks is None:
-            raise ValueError(
-                "the run did not keep its task table: run with all tables kept to write an "
-                "event log"
-            )
-        origin = pd.Timestamp(tr.meta["start"])
-        cases = tr.cases
-        types = pd.Series(cases["case_type"].astype(str).to_numpy(), index=cases["case"])
-
-        def case_id(c: pd.Series, rep: int = rep) -> pd.Series:
-            ids = c.astype(np.int64).astype(str)
-            return (f"{rep}-" + ids) if several else ids
-
-        t = tr.tasks
-        item = t["item"].astype(str)
-        step = t["step"].astype(str)
-        for col, life in (("started_h", "start"), ("finished_h", "complete")):
-            parts.append(
-                pd.DataFrame(
-                    {
-                        CASE: case_id(t["case"]),
-                        ACTIVITY: item + ": " + step,
-                        TIME: origin + pd.to_timedelta(t[col].to_numpy(float), unit="h"),
-                        RESOURCE: t["department"].astype(str).to_numpy(),
-                        LIFECYCLE: life,
-                        TYPE: types.reindex(t["case"]).to_numpy(),
-                        "item": item.to_numpy(),
-                        "step": step.to_numpy(),
-                        "kind": "task",
-                        "visit": t["visit"].to_numpy(np.int64),
-                        "round": t["round"].to_numpy(np.int64),
-                    }
-                )
-            )
-        a = tr.activities
-        if a is not None and len(a):
-            item = a["item"].astype(str)
-            kind = a["kind"].astype(str)
-            step = [
-                names.get((i, int(s)), f"step {int(s) + 1}") if k in ("delay", "applicant") else k
-                for i, s, k in zip(item, a["step"], kind, strict=True)
-            ]
-            step = pd.Series(step, index=a.index)
-            for col, life in (("start_h", "start"), ("end_h", "complete")):
-                parts.append(
-                    pd.DataFrame(
-                        {
-                            CASE: case_id(a["case"]),
-                            ACTIVITY: item + ": " + step,
-                            TIME: origin + pd.to_timedelta(a[col].to_numpy(float), unit="h"),
-                            RESOURCE: "",
-                            LIFECYCLE: life,
-                            TYPE: types.reindex(a["case"]).to_numpy(),
-                            "item": item.to_numpy(),
-                            "step": step.to_numpy(),
-                            "kind": kind.to_numpy(),
-                            "visit": a["visit"].to_numpy(np.int64),
-                            "round": -1,
-                        }
-                    )
-                )
+    t = tasks
+    item = t["item"].astype(str)
+    step = t["step"].astype(str)
+    for col, life in (("started_h", "start"), ("finished_h", "complete")):
         parts.append(
             pd.DataFrame(
                 {
-                    CASE: case_id(cases["case"]),
-                    ACTIVITY: "arrival",
-                    TIME: origin + pd.to_timedelta(cases["arrival_h"].to_numpy(float), unit="h"),
-                    RESOURCE: "",
-                    LIFECYCLE: "complete",
-                    TYPE: cases["case_type"].astype(str).to_numpy(),
-                    "item": "",
-                    "step": "",
-                    "kind": "arrival",
-                    "visit": -1,
-                    "round": -1,
+                    CASE: case_id(t),
+                    ACTIVITY: (item + ": " + step).to_numpy(),
+                    TIME: origin + pd.to_timedelta(t[col].to_numpy(float), unit="h"),
+                    RESOURCE: t["department"].astype(str).to_numpy(),
+                    LIFECYCLE: life,
+                    TYPE: type_of(t),
+                    "item": item.to_numpy(),
+                    "step": step.to_numpy(),
+                    "kind": "task",
+                    "visit": t["visit"].to_numpy(np.int64),
+                    "round": t["round"].to_numpy(np.int64),
                 }
             )
         )
+    if acts is not None and len(acts):
+        a = acts
+        item = a["item"].astype(str)
+        kind = a["kind"].astype(str)
+        step = pd.Series(
+            [
+                names.get((i, int(s)), f"step {int(s) + 1}") if k in ("delay", "applicant") else k
+                for i, s, k in zip(item, a["step"], kind, strict=True)
+            ],
+            index=a.index,
+        )
+        for col, life in (("start_h", "start"), ("end_h", "complete")):
+            parts.append(
+                pd.DataFrame(
+                    {
+                        CASE: case_id(a),
+                        ACTIVITY: (item + ": " + step).to_numpy(),
+                        TIME: origin + pd.to_timedelta(a[col].to_numpy(float), unit="h"),
+                        RESOURCE: "",
+                        LIFECYCLE: life,
+                        TYPE: type_of(a),
+                        "item": item.to_numpy(),
+                        "step": step.to_numpy(),
+                        "kind": kind.to_numpy(),
+                        "visit": a["visit"].to_numpy(np.int64),
+                        "round": -1,
+                    }
+                )
+            )
+    parts.append(
+        pd.DataFrame(
+            {
+                CASE: case_id(cases),
+                ACTIVITY: "arrival",
+                TIME: origin + pd.to_timedelta(cases["arrival_h"].to_numpy(float), unit="h"),
+                RESOURCE: "",
+                LIFECYCLE: "complete",
+                TYPE: cases["case_type"].astype(str).to_numpy(),
+                "item": "",
+                "step": "",
+                "kind": "arrival",
+                "visit": -1,
+                "round": -1,
+            }
+        )
+    )
     log = pd.concat(parts, ignore_index=True)
     log = log[log[TIME].notna()]
     rank = np.where(log["kind"] == "arrival", 0, np.where(log[LIFECYCLE] == "start", 1, 2))

@@ -281,7 +281,10 @@ def test_an_overloaded_run_reports_a_growing_backlog():
     data["scenario"]["horizon_days"] = 1500
     sc = at_horizon(build(data))
     traces = [simulate(sc, seed=1, replication=r, keep=()) for r in range(4)]
-    b = backlog(traces)
+    import pandas as pd
+
+    cases = pd.concat([tr.cases.assign(replication=r) for r, tr in enumerate(traces)])
+    b = backlog(cases, traces[0].meta["warmup_h"], traces[0].meta["horizon_h"])
     assert 50 < b.growth_per_year < 600
     assert b.open_cases > 50
     assert "still growing" in b.line()
