@@ -50,6 +50,7 @@ KINDS = (
 """What a piece of a critical path is (the ``kind`` of ``meta["critical_path"]["pieces"]``)."""
 
 QUEUE, WORK, CORRECT, DELAY, INTERMEDIARY, TRANSFER, PROBLEM, APPLICANT = range(len(KINDS))
+_BATCH = 3 * 65_536  # numbers of buffered pieces booked at once
 _ACTIVITY = {KIND_DELAY: DELAY, KIND_APPLICANT: APPLICANT, KIND_CORRECTION: CORRECT}
 
 # positions in the engine's visit record (see sim.model.engine)
@@ -75,15 +76,23 @@ class CriticalPaths:
         self.type_ids = plan.type_ids
         self.intermediary = [sc.items[i].kind == "intermediary" for i in plan.item_ids]
         self.pending: dict[int, list] = {}
-        self._quick: list[float] = []  # type, arrival, started, done of quick window cases
+        self._quick: list[np.ndarray] = []  # type, arrival, started, done of quick window cases
         # a quick case type's one item and the department of its one step
         self._quick_of = {
             cp.code: (cp.items[0].code, cp.items[0].steps[0].department)
             for cp in plan.cases
             if getattr(cp, "quick", False)
         }
-        self.pieces: dict[tuple[int, int, int, int], list[float]] = {}
-        self.items: dict[tuple[int, int], list[float]] = {}
+        # sums over cases, keyed by a flat index of (type, kind, department + 1, item + 1) and
+        # of (type, item, field); rows are buffered as arrays and folded in now and then
+        self._d1, self._i1 = len(plan.dep_ids) + 1, len(plan.item_ids) + 1
+        self._kstride = self._d1 * self._i1
+        self._tstride = len(KINDS) * self._kstride
+        self._found: list[float] = []  # key, start, end of every piece not yet booked
+        self._items: list[float] = []  # key, on the chain, slack hours, finish of each item
+        self._leads: list[float] = []  # case type, arrival, finish
+        self.pieces = _Sums(2)  # hours, working days
+        self.items = _Sums(4)  # cases, critical, slack hours, slack working days
         self.cases = [0] * len(plan.type_ids)
         self.lead = [[0.0, 0.0] for _ in plan.type_ids]
 
@@ -95,18 +104,22 @@ class CriticalPaths:
                 self.pending[case.id] = held = []
             held += (row, i, visit, done, sent_back)  # flat: one object less per visit
 
-    def quick(self, case: Any, done: float) -> None:
-        """A quick case (one item of one step) closed at ``done``: queueing, then staff work."""
-        if self.h0 <= case.arrival < self.h1 and done == done:
-            self._quick += (case.plan.code, case.arrival, case.started, done)
-            if len(self._quick) >= 4 * 65_536:
-                self._book_quick()
+    def quick_rows(self, types, arrival, started, done) -> None:
+        """Quick cases (one item of one step), a chunk at a time: queueing, then staff work.
+
+        Arrays of their case types, arrivals, task starts and finishes (NaN: unfinished).
+        """
+        keep = (arrival >= self.h0) & (arrival < self.h1) & np.isfinite(done)
+        if keep.any():
+            self._quick.append(
+                np.stack((types[keep], arrival[keep], started[keep], done[keep]), axis=1)
+            )
 
     def _book_quick(self) -> None:
         """Add the held quick cases to the totals, a chunk at a time."""
         if not self._quick:
             return
-        q = np.array(self._quick, dtype=float).reshape(-1, 4)
+        q = np.concatenate(self._quick)
         self._quick = []
         types = q[:, 0].astype(np.int64)
         arrival, started, done = q[:, 1], q[:, 2], q[:, 3]
@@ -124,14 +137,14 @@ class CriticalPaths:
                 (INTERMEDIARY if middle else QUEUE, arrival, started, w_arrival, w_started),
                 (INTERMEDIARY if middle else WORK, started, done, w_started, w_done),
             ):
+                key = ((t * len(KINDS) + kind) * self._d1 + dep + 1) * self._i1 + item + 1
                 hours = float((b[mine] - a[mine]).sum())
                 if hours > 0:
-                    acc = self.pieces.setdefault((t, kind, dep, item), [0.0, 0.0])
-                    acc[0] += hours
-                    acc[1] += float((wb[mine] - wa[mine]).sum())
-            acc = self.items.setdefault((t, item), [0, 0, 0.0, 0.0])
-            acc[0] += n
-            acc[1] += n
+                    days = float((wb[mine] - wa[mine]).sum())
+                    self.pieces.add(np.array([key], float), np.array([hours]), np.array([days]))
+            ones = np.array([float(n)])
+            zero = np.zeros(1)
+            self.items.add(np.array([t * self._i1 + item], float), ones, ones, zero, zero)
 
     def close(self, case: Case, row: int) -> None:
         """A window case closed at ``case.finished``; ``row`` is the visit that closed it."""
@@ -141,77 +154,91 @@ class CriticalPaths:
         t = case.plan.code
         by_row = {held[n]: tuple(held[n : n + 5]) for n in range(0, len(held), 5)}
         self.cases[t] += 1
-        found: list = []  # kind, department, item, start, end of each piece
-        on_chain = self._chain(case, by_row, row, found)
-        least = self._slack(case, by_row)
-        # every working-day count of the case in one pass over the calendar
-        n = len(found) // 5
-        ends = found[3::5] + found[4::5] + [case.arrival, case.finished]
-        for s, done in least.values():
-            ends += (done, done + s)
-        wd = self.calendar.wd_array(ends).tolist()
         self.lead[t][0] += case.finished - case.arrival
-        self.lead[t][1] += wd[2 * n + 1] - wd[2 * n]
-        pieces = self.pieces
-        for k in range(n):
-            key = (t, found[5 * k], found[5 * k + 1], found[5 * k + 2])
-            acc = pieces.get(key)
-            if acc is None:
-                acc = pieces[key] = [0.0, 0.0]
-            acc[0] += found[5 * k + 4] - found[5 * k + 3]
-            acc[1] += wd[n + k] - wd[k]
+        self._leads += (t, case.arrival, case.finished)
+        on_chain = self._chain(case, by_row, row, t * self._tstride)
         items = case.plan.items
-        m = 2 * n + 2
-        for i, (s, _) in least.items():
-            acc = self.items.get((t, items[i].code))
-            if acc is None:
-                acc = self.items[(t, items[i].code)] = [0, 0, 0.0, 0.0]
-            acc[0] += 1
-            acc[1] += i in on_chain
-            acc[2] += s
-            acc[3] += wd[m + 1] - wd[m]
-            m += 2
+        base = t * self._i1
+        buffer = self._items
+        for i, (slack, done) in self._slack(case, by_row).items():
+            buffer += (base + items[i].code, i in on_chain, slack, done)
+        if len(self._found) >= _BATCH:
+            self._book()
+
+    def _book(self) -> None:
+        """Add the buffered pieces, item slacks and lead times (working days in one pass)."""
+        wd = self.calendar.wd_array
+        if self._found:
+            p = np.array(self._found, dtype=float).reshape(-1, 3)
+            self._found = []
+            self.pieces.add(p[:, 0], p[:, 2] - p[:, 1], wd(p[:, 2]) - wd(p[:, 1]))
+        if self._items:
+            q = np.array(self._items, dtype=float).reshape(-1, 4)
+            self._items = []
+            ones = np.ones(len(q))
+            days = wd(q[:, 3] + q[:, 2]) - wd(q[:, 3])
+            self.items.add(q[:, 0], ones, q[:, 1], q[:, 2], days)
+        if self._leads:
+            q = np.array(self._leads, dtype=float).reshape(-1, 3)
+            self._leads = []
+            days = wd(q[:, 2]) - wd(q[:, 1])
+            types = q[:, 0].astype(np.int64)
+            for t, total in enumerate(np.bincount(types, days, minlength=len(self.lead))):
+                self.lead[t][1] += float(total)
 
     # -- the chain ----------------------------------------------------------------------------
 
-    def _chain(self, case: Case, by_row: dict[int, tuple], row: int, found: list) -> set[int]:
-        """Find the pieces of the case's critical chain; return the items on it."""
+    def _chain(self, case: Case, by_row: dict[int, tuple], row: int, base: int) -> set[int]:
+        """Buffer the pieces of the case's critical chain; return the items on it.
+
+        A piece is three numbers: its key (``base`` for the case type, plus kind, department
+        and item), start and end.
+        """
         items = case.plan.items
         end = case.finished
         on_chain: set[int] = set()
-        add = found.extend
+        add = self._found.extend
+        ks, i1 = self._kstride, self._i1
+        k_queue, k_work = base + QUEUE * ks, base + WORK * ks
+        k_middle, k_transfer = base + INTERMEDIARY * ks, base + TRANSFER * ks
+        k_problem, k_delay = base + PROBLEM * ks, base + DELAY * ks
         while row >= 0 and row in by_row:
             _, i, visit, done, _ = by_row[row]
             it = items[i]
             on_chain.add(i)
-            code, dep = it.code, it.department
+            item = it.code + 1
+            own = (it.department + 1) * i1 + item  # the item's department and the item
             if end > done:  # the file's way to the next department
-                add((TRANSFER, dep, code, done, end))
-            middle = self.intermediary[code]
+                add((k_transfer + own, done, end))
+            middle = self.intermediary[it.code]
             ready, handed_in = visit[_READY], visit[_IN]
             cursor = handed_in if handed_in == handed_in else ready
             spells = visit[_SPELLS:]
             for n in range(0, len(spells), 4):
                 who, start, started, finish = spells[n : n + 4]
                 if who >= 0:  # a staff task at department `who`
+                    at = (who + 1) * i1 + item
                     if started > start:
-                        add((INTERMEDIARY if middle else QUEUE, who, code, start, started))
+                        add(((k_middle if middle else k_queue) + at, start, started))
                     if finish > started:
-                        add((INTERMEDIARY if middle else WORK, who, code, started, finish))
+                        add(((k_middle if middle else k_work) + at, started, finish))
                 elif finish > start:
                     kind = _ACTIVITY.get(-1 - who, DELAY)
-                    if middle and kind == DELAY:
-                        kind = INTERMEDIARY
-                    add((kind, dep if kind != APPLICANT else -1, code, start, finish))
+                    if kind == APPLICANT:
+                        add((base + APPLICANT * ks + item, start, finish))
+                    else:
+                        if middle and kind == DELAY:
+                            kind = INTERMEDIARY
+                        add((base + kind * ks + own, start, finish))
                 cursor = finish
             if done > cursor:  # nothing else runs inside a visit; kept for exact sums
-                add((DELAY, dep, code, cursor, done))
+                add((k_delay + own, cursor, done))
             if handed_in > ready:  # stalled by a blocking problem before the hand-in
-                add((PROBLEM, -1, code, ready, handed_in))
+                add((k_problem + item, ready, handed_in))
             end = ready
             row = visit[_RELEASED]
         if end > case.arrival:  # never more than rounding
-            add((PROBLEM, -1, -1, case.arrival, end))
+            add((k_problem, case.arrival, end))
         return on_chain
 
     # -- slack --------------------------------------------------------------------------------
@@ -220,11 +247,29 @@ class CriticalPaths:
         """Each handled item's smallest slack over its visits (hours), and that visit's finish."""
         plan = case.plan
         items, preds = plan.items, plan.preds
-        add_wd = self.calendar.add_working_days
+        rows = sorted(by_row)
         visits_of: dict[int, list[tuple[float, int]]] = {}
-        for row in sorted(by_row):
-            _, i, _, done, _ = by_row[row]
-            visits_of.setdefault(i, []).append((done, row))
+        for row in rows:
+            held = by_row[row]
+            found = visits_of.get(held[1])
+            if found is None:
+                visits_of[held[1]] = [(held[3], row)]
+            else:
+                found.append((held[3], row))
+        # the transfer after each visit: the gap to a visit it released, or the calendar's
+        lag: dict[int, float] = {}
+        for held in by_row.values():
+            u = held[2][_RELEASED]
+            if u >= 0:
+                up = by_row.get(u)
+                if up is not None and not up[4]:
+                    lag[u] = held[2][_READY] - up[3]
+        add_wd = self.calendar.add_working_days
+        for row in rows:
+            if row not in lag:
+                _, i, _, done, sent_back = by_row[row]
+                days = items[i].transfer_days
+                lag[row] = add_wd(done, days) - done if days > 0 and not sent_back else 0.0
         standing: dict[int, tuple[int, ...]] = {}
 
         def stand_in(p: int) -> tuple[int, ...]:
@@ -239,53 +284,39 @@ class CriticalPaths:
                 standing[p] = found
             return found
 
-        lags: dict[int, float] = {}
-        for _, _, visit, _, _ in by_row.values():  # a transfer that released a visit: its gap
-            u = visit[_RELEASED]
-            if u >= 0 and u in by_row and not by_row[u][4]:
-                lags[u] = visit[_READY] - by_row[u][3]
-
-        def lag(row: int) -> float:
-            """The transfer time after visit ``row`` (none after a loop back)."""
-            value = lags.get(row)
-            if value is None:
-                _, i, _, done, sent_back = by_row[row]
-                days = items[i].transfer_days
-                value = add_wd(done, days) - done if days > 0 and not sent_back else 0.0
-                lags[row] = value
-            return value
-
         finish = case.finished
         late: dict[int, float] = {}
-        for row in sorted(by_row, reverse=True):
+        for row in reversed(rows):
             _, i, visit, done, _ = by_row[row]
             lf = late.get(row)
             if lf is None:  # nothing waited for it: only the case's finish
-                lf = late[row] = finish - lag(row)
+                lf = late[row] = finish - lag[row]
             ready = visit[_READY]
-            start_late = lf - (done - ready)
-            before = set()
+            start_late = lf - done + ready
             for p in preds[i]:
-                for q in stand_in(p):
+                for q in standing.get(p) or stand_in(p):
                     best = -1
-                    for d, r in visits_of[q]:
+                    for d, r in visits_of[q]:  # the latest visit done before this one was ready
                         if d > ready:
                             break
                         best = r
-                    if best >= 0:
-                        before.add(best)
+                    if 0 <= best < row:
+                        bound = start_late - lag[best]
+                        old = late.get(best)
+                        if old is None or bound < old:
+                            late[best] = bound
             released = visit[_RELEASED]
-            if released >= 0 and released in by_row:
-                before.add(released)
-            for u in before:
-                if u < row:
-                    bound = start_late - lag(u)
-                    old = late.get(u)
-                    if old is None or bound < old:
-                        late[u] = bound
+            if 0 <= released < row and released in by_row:
+                bound = start_late - lag[released]
+                old = late.get(released)
+                if old is None or bound < old:
+                    late[released] = bound
         least: dict[int, tuple[float, float]] = {}
-        for row, (_, i, _, done, _) in by_row.items():
-            s = max(0.0, late[row] - done)
+        for row in rows:
+            _, i, _, done, _ = by_row[row]
+            s = late[row] - done
+            if s < 0.0:
+                s = 0.0
             old = least.get(i)
             if old is None or s < old[0]:
                 least[i] = (s, done)
@@ -302,26 +333,77 @@ class CriticalPaths:
         cases that handled it, cases where it was on the critical path, summed slack hours,
         summed slack working days]``.
         """
+        self._book()
         self._book_quick()
         types, deps, items = self.type_ids, self.dep_ids, self.item_ids
+        k, d1, i1 = len(KINDS), self._d1, self._i1
+        pieces = []
+        for key, (hours, days) in self.pieces.totals():
+            rest, item = divmod(key, i1)
+            rest, dep = divmod(rest, d1)
+            t, kind = divmod(rest, k)
+            pieces.append(
+                [
+                    types[t],
+                    KINDS[kind],
+                    deps[dep - 1] if dep else "",
+                    items[item - 1] if item else "",
+                    hours,
+                    days,
+                ]
+            )
+        rows = []
+        for key, (n, critical, slack_h, slack_wd) in self.items.totals():
+            t, item = divmod(key, i1)
+            rows.append(
+                [types[t], items[item], int(round(n)), int(round(critical)), slack_h, slack_wd]
+            )
         return {
             "kinds": list(KINDS),
             "cases": {types[t]: n for t, n in enumerate(self.cases)},
             "lead_h": {types[t]: v[0] for t, v in enumerate(self.lead)},
             "lead_wd": {types[t]: v[1] for t, v in enumerate(self.lead)},
-            "pieces": [
-                [
-                    types[t],
-                    KINDS[k],
-                    deps[d] if d >= 0 else "",
-                    items[i] if i >= 0 else "",
-                    v[0],
-                    v[1],
-                ]
-                for (t, k, d, i), v in sorted(self.pieces.items())
-            ],
-            "items": [
-                [types[t], items[i], int(v[0]), int(v[1]), v[2], v[3]]
-                for (t, i), v in sorted(self.items.items())
-            ],
+            "pieces": pieces,
+            "items": rows,
         }
+
+
+class _Sums:
+    """Sums of a few values per integer key, buffered as arrays and folded in every so often."""
+
+    FOLD = 1 << 16  # rows buffered before they are folded into the totals
+
+    def __init__(self, width: int):
+        self.width = width
+        self._keys: list[np.ndarray] = []
+        self._values: list[np.ndarray] = []
+        self._buffered = 0
+        self._totals: dict[int, np.ndarray] = {}
+
+    def add(self, keys: np.ndarray, *values: np.ndarray) -> None:
+        """Add ``values`` (one array per field) at ``keys``."""
+        self._keys.append(keys)
+        self._values.append(np.stack(values, axis=1))
+        self._buffered += len(keys)
+        if self._buffered >= self.FOLD:
+            self._fold()
+
+    def _fold(self) -> None:
+        if not self._keys:
+            return
+        keys = np.concatenate(self._keys).astype(np.int64)
+        values = np.concatenate(self._values)
+        self._keys, self._values, self._buffered = [], [], 0
+        unique, inverse = np.unique(keys, return_inverse=True)
+        sums = np.zeros((len(unique), self.width))
+        np.add.at(sums, inverse, values)
+        totals = self._totals
+        for key, row in zip(unique.tolist(), sums, strict=True):
+            old = totals.get(key)
+            totals[key] = row if old is None else old + row
+        return
+
+    def totals(self) -> list[tuple[int, list[float]]]:
+        """``(key, [sum per field])`` for every key, in key order."""
+        self._fold()
+        return [(k, self._totals[k].tolist()) for k in sorted(self._totals)]

@@ -199,7 +199,6 @@ class TraceRecorder:
         self.visit_rows = row + 1
         if done > self.last_finish:
             self.last_finish = done
-        self.critical.quick(case, done)
         quick = self._quick
         quick.extend((row, case.id, case.plan.code, case.k, case.arrival, case.started, done))
         if case.started == case.started:  # its task was taken up (and tasks are kept)
@@ -221,6 +220,7 @@ class TraceRecorder:
             flat = np.fromiter(quick, dtype=float, count=len(quick)).reshape(-1, len(QUICK_RAW))
             quick.clear()
             q = {name: flat[:, n].copy() for n, name in enumerate(QUICK_RAW)}
+            self.critical.quick_rows(q["type_code"], q["arrival_h"], q["started_h"], q["done_h"])
             lut = self._quick_lookup
             types = q["type_code"].astype(np.int64)
             n = len(types)
