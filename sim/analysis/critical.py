@@ -185,8 +185,13 @@ def item_slack(source: Any) -> pd.DataFrame:
             "slack_days_mean": (g["slack_h"] / 24.0 / g["cases"]).to_numpy(float),
         }
     )
+    for col in ("slack_wd_mean", "slack_days_mean"):  # sums of differences: no 1e-16 residue
+        out[col] = out[col].where(out[col].abs() > 1e-9, 0.0)
     return out.sort_values(
-        ["criticality", "slack_wd_mean"], ascending=[False, True], ignore_index=True
+        ["criticality", "slack_wd_mean", "item"],
+        ascending=[False, True, True],
+        ignore_index=True,
+        kind="stable",
     )
 
 
