@@ -653,7 +653,9 @@ def sweep(
 
     s = sw.load_sweep(file)
     points = sw.merge_points(*sw.designs(s).values())
-    _stable([(f"{file} point {label}", s.scenario(over)) for label, over in points], allow_unstable)
+    labelled = [(f"{file} point {label}", s.scenario(over)) for label, over in points]
+    if _stable(labelled, allow_unstable):
+        s.stop_unstable_at_horizon()
     folder = Path(out) if out is not None else Path("results") / f"sweep-{store.slug(s.info.name)}"
     for n in sw.open_folder(s, folder):
         note(n)

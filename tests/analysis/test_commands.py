@@ -208,3 +208,26 @@ def test_advise_names_the_obvious_bottleneck_first(tmp_path, capsys):
     first = next(line for line in table if line.startswith(("a +1", "b +1", "c +1")))
     assert first.startswith("b +1") and first.rstrip().endswith("best")
     assert "best: b +1" in stdout
+
+
+@pytest.mark.slow
+def test_a_sweep_refuses_an_overloaded_design_point_unless_allowed(tmp_path, capsys):
+    data = two_departments(per_year=1000)
+    data["scenario"]["horizon_days"] = 60
+    data["scenario"]["warmup_days"] = 10
+    write_scenario(tmp_path / "base.toml", data)
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text(
+        '[sweep]\nname = "load"\nbase = "base.toml"\nreplications = 2\n'
+        'metric = "lead_wd_mean"\n\n[grid]\n"case_types.c.arrivals.per_year" = [1000, 4599]\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "sw"
+    code, _, err = run_main(capsys, "sweep", str(sweep), "-o", str(out), "-j", "1", "-q")
+    assert code == 3 and "per_year=4599" in err and "load 1.05" in err
+    code, stdout, err = run_main(
+        capsys, "sweep", str(sweep), "-o", str(out), "-j", "1", "-q", "--allow-unstable"
+    )
+    assert code == 0, err
+    assert "simulating up to the horizon only" in err
+    assert len((out / "points.csv").read_text().splitlines()) > 2
