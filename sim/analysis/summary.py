@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.analysis.citizen import HALL_UNITS, hall_rows
 from sim.model.trace import Trace
 
 CONFIDENCE = 0.95
@@ -138,6 +139,8 @@ def per_replication(traces: Sequence[Trace]) -> pd.DataFrame:
                 values = arrived[name].to_numpy(float)
                 values = values[np.isfinite(values)]
                 rows.append((rep, ctype, name, _stat(values, "mean"), len(values)))
+        if tr.meta.get("hall"):  # service halls: visits, waits, one-visit share (issue 15)
+            rows += hall_rows(rep, tr, cases)
         for _, d in tr.departments.iterrows():
             rows.append(
                 (rep, f"department:{d['department']}", "utilisation", d["utilisation"], d["tasks"])
@@ -200,4 +203,5 @@ _UNITS = {
     "capped_share": "share of cases",
     "one_trip_share": "share of items",
     "overdue_share": "share of timed visits",
+    **HALL_UNITS,
 }
