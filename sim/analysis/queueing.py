@@ -85,6 +85,10 @@ def offered_load(scenario: Scenario) -> list[Load]:
     Corrections are counted (expected passes per visit); loops of ``rework`` and ``next`` are
     not (the traffic equations of routed networks are a later check).
     """
+    if scenario.locations:  # service halls: the load of every window group (issue 15)
+        from sim.analysis.citizen import window_loads
+
+        return window_loads(scenario)
     demand = dict.fromkeys(scenario.departments, 0.0)
     for ct in scenario.case_types.values():
         arr = ct.arrivals
