@@ -815,10 +815,12 @@ class WindowGroup(BaseModel):
     """A group of windows at a location: its own staff and one first-come first-served queue."""
 
     model_config = _FROZEN
-    departments: tuple[Identifier, ...] = Field(
-        default=(),
-        description="Departments whose present steps it serves (default: [<group id>]); "
-        "['*'] serves every department (无差别受理).",
+    departments: tuple[Annotated[str, Field(pattern=r"^(\*|[A-Za-z][A-Za-z0-9_\-]*)$")], ...] = (
+        Field(
+            default=(),
+            description="Departments whose present steps it serves (default: [<group id>]); "
+            "['*'] serves every department (无差别受理).",
+        )
     )
     staff: int | None = Field(
         default=None,
