@@ -80,6 +80,9 @@ def case_rows(rep: int, group: str, arrived: pd.DataFrame, years: float) -> list
     rows.append(
         (rep, group, "items_per_year", float(arrived["items_handled"].sum()) / years, len(arrived))
     )
+    if group.startswith("group:"):  # case types and 'all' have it from the general summary
+        days = g["lead_days"].to_numpy(float)
+        rows.append((rep, group, "lead_days_mean", float(days.mean()) if n else math.nan, n))
     return rows
 
 

@@ -36,7 +36,7 @@ import pandas as pd
 from sim._version import __version__
 from sim.analysis.breakdown import bottleneck
 from sim.analysis.summary import t_interval
-from sim.report import charts
+from sim.report import charts, hall
 from sim.report.accounts import render_account
 from sim.report.fonts import FontMissing, cjk_font_file, font_dirs, require_cjk_font
 from sim.report.words import (
@@ -359,6 +359,8 @@ def _interval_names(results: Sequence) -> list[str]:
 
 def headline_rows(results: Sequence, lang: str) -> list[Row]:
     """The rows of page 1's table: those metrics the scenarios define and the runs measured."""
+    if hall.is_hall(results):  # citizen service halls (issue 15): their own rows
+        return hall.rows(results, lang)
     sc = results[0].scenario
     rows: list[Row] = []
 
@@ -457,6 +459,8 @@ def _listing(results: Sequence, values: Sequence[str], lang: str) -> str:
 
 def findings(comparison, results: Sequence, rows: Sequence[Row], lang: str) -> list[str]:
     """One sentence per finding, in ``lang``."""
+    if hall.is_hall(results):  # citizen service halls (issue 15)
+        return hall.findings(results, rows, lang)
     s = _s(lang)
     base = results[0]
     out = []
@@ -686,6 +690,8 @@ def _results(comparison) -> list:
 def _chart_specs(comparison, results: Sequence, lang: str) -> list[tuple[str, Callable]]:
     base = results[0]
     specs: list[tuple[str, Callable]] = []
+    if hall.is_hall(results):  # the hall heatmap is drawn by write_brief (page 1 and a page)
+        return specs
     if len(results) > 1:
         specs.append(("compare", lambda: charts.comparison_chart(comparison, lang=lang)))
     if "clock_wd" in base.cases.columns:
@@ -812,6 +818,13 @@ def write_brief(comparison, out: Path, lang: str = "en", page_png: bool = True) 
                 "file": save("days_go", fig),
                 "caption": s["captions"]["days_go"].format(base=base_title),
             }
+        if hall.is_hall(results):  # the hourly heatmap of the halls on page 1 (issue 15)
+            words = hall.WORDS[lang]
+            name = save("hall_heatmap", hall.heatmap_chart(results, lang))
+            data["days_go"] = {"file": name, "caption": words["caption"]}
+            data["charts"].append(
+                {"title": words["title"], "file": name, "caption": words["caption"]}
+            )
         plain_clock = not _clock_targets(results, lang)
         for key, make in _chart_specs(comparison, results, lang):
             caption = "clock plain" if key == "clock" and plain_clock else key
