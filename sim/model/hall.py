@@ -363,6 +363,10 @@ class TypePlan:
         self.level_shares = [(model.level_code[lv], shares.get(lv, 0.0)) for lv in levels]
         arr = ct.arrivals
         self.profile = sc.profiles.get(arr.profile) if arr.process == "profile" else None
+        # time-of-day weights of each day type, parsed once (trip times are drawn from them)
+        self.hours = (
+            [self.profile.hours_of(t) for t in DAY_TYPES] if self.profile is not None else None
+        )
         pat = ct.patience
         if pat is None and sc.abandonment is not None:
             pat = sc.abandonment.patience
@@ -1064,7 +1068,6 @@ class HallModel:
         tl = self.group_tl[code]
         day = int(now // HOURS_PER_DAY) + (1 if hop else 0)
         u = self.uniform(("trip", tp.id, case.trips), case.k)
-        profile = tp.profile
         for d in range(day, tl.n_days):
             spans = tl.open_spans(d)
             close = tl.close[d]
@@ -1073,7 +1076,7 @@ class HallModel:
                 spans = [(max(a, now), b) for a, b in spans if b > now]
             if not spans:
                 continue
-            t = _time_in(spans, profile, d, self.day_type[d], u)
+            t = _time_in(spans, tp.hours, d, self.day_type[d], u)
             case.trip = True
             self.kernel.call_at(t, self._trip, (case, loc, copy))
             return
@@ -1393,13 +1396,13 @@ class HallModel:
 
 
 def _time_in(
-    spans: list[tuple[float, float]], profile: Any, day: int, day_type: int, u: float
+    spans: list[tuple[float, float]], hours_of: Any, day: int, day_type: int, u: float
 ) -> float:
     """A time within ``spans`` of one day, with the profile's time-of-day density (uniform u)."""
     pieces: list[tuple[float, float, float]] = []
-    if profile is not None:
+    if hours_of is not None:
         base = day * HOURS_PER_DAY
-        hours = profile.hours_of(DAY_TYPES[day_type])
+        hours = hours_of[day_type]
         for a, b in spans:
             for ha, hb, w in hours:
                 lo, hi = max(a, base + ha), min(b, base + hb)
