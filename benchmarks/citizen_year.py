@@ -79,9 +79,9 @@ def timed(fn, *args) -> tuple[float, object]:
 def peak_mb() -> int:
     """Peak resident memory (MB) of a fresh process running one year of the baseline."""
     code = (
-        "import resource, sys; sys.path.insert(0, %r); "
+        f"import resource, sys; sys.path.insert(0, {str(ROOT)!r}); "
         "from benchmarks.citizen_year import one_year; one_year(); "
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)" % str(ROOT)
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     kb = int(out.stdout.strip().splitlines()[-1])

@@ -86,9 +86,12 @@ def offered_load(scenario: Scenario) -> list[Load]:
     not (the traffic equations of routed networks are a later check).
     """
     if scenario.locations:  # service halls: the load of every window group (issue 15)
-        from sim.analysis.citizen import window_loads
+        from sim.model.halltime import window_loads
 
-        return window_loads(scenario)
+        return [
+            Load(name, staff, work, cap, work / cap if cap else 0.0)
+            for name, staff, work, cap in window_loads(scenario)
+        ]
     demand = dict.fromkeys(scenario.departments, 0.0)
     for ct in scenario.case_types.values():
         arr = ct.arrivals

@@ -21,6 +21,7 @@ import bisect
 import datetime as dt
 import functools
 import math
+from typing import Any
 
 import numpy as np
 
@@ -319,3 +320,102 @@ def expected_in(
     total = ((e - s) * w).sum()
     part = ((np.clip(e, lo, hi) - np.clip(s, lo, hi)) * w).sum()
     return per_year * horizon_days / 365.0 * part / total
+
+
+def window_loads(sc: Any) -> list[tuple[str, int, float, float]]:
+    """The offered load of every window group (copies added up), before anything runs.
+
+    Demand: for every case type and item, arrivals a year x need share x in-person share x
+    (present minutes x expected passes + collection share x collection minutes), at the hall a
+    case of each home level and area goes to (home, else up the levels); a joint reception
+    takes its share of the members' intakes. Capacity: rostered staff-hours of the measurement
+    window, scaled to a year. Returns ``(location.group, staff, demand hours, open hours)``.
+    """
+    from sim.scenario.schema import group_departments
+
+    info = sc.scenario
+    levels = list(sc.network.levels)
+    areas = {a: v.share for a, v in sc.areas.items()} or {None: 1.0}
+    serving: dict[tuple[str, str], str] = {}  # (location, department) -> group
+    for lid, loc in sc.locations.items():
+        for gid, g in loc.windows.items():
+            for dep in group_departments(gid, g):
+                for d in sc.departments if dep == "*" else (dep,):
+                    serving[(lid, d)] = gid
+
+    def location(level: str, area: str | None) -> str | None:
+        best = None
+        for lid, loc in sc.locations.items():
+            if loc.level == level and loc.area == area:
+                return lid
+            if loc.level == level and loc.area is None:
+                best = lid
+        return best
+
+    def served_at(item: Any, home_level: str, area: str | None) -> tuple[str, str] | None:
+        start = levels.index(home_level)
+        for lv in [*levels[start:], *levels[:start]]:
+            if item.levels and lv not in item.levels:
+                continue
+            lid = location(lv, area)
+            if lid is not None and (lid, item.department) in serving:
+                return lid, serving[(lid, item.department)]
+        return None
+
+    def minutes(dist: Any) -> float:
+        return dist.mean * (1.0 if dist.unit == "minutes" else 60.0)
+
+    demand: dict[tuple[str, str], float] = {}
+    for ct in sc.case_types.values():
+        per_year = getattr(ct.arrivals, "per_year", None)
+        if per_year is None:
+            per_year = len(ct.arrivals.days) * 365.0 / info.horizon_days
+        shares = ct.level_shares or {levels[0]: 1.0}
+        members = {m for iid in ct.items for m in sc.items[iid].receives}
+        for iid in ct.items:
+            it = sc.items[iid]
+            if it.kind == "reception":
+                work = 0.0
+                for m in it.receives:
+                    mi = sc.items[m]
+                    inperson = mi.probability * (1 - (mi.online_share or 0.0))
+                    fp = next((s for s in mi.steps if s.present), None)
+                    p = (mi.correction.probability if mi.correction else 0.0) * it.correction_factor
+                    if fp is not None:
+                        work += inperson * minutes(fp.effort) / max(1 - p, 1e-9)
+                work *= it.intake_share
+            else:
+                inperson = (
+                    it.probability
+                    * (1.0 if not it.submitted_online else 0.0)
+                    * (1 - (it.online_share or 0.0))
+                )
+                p = it.correction.probability if it.correction else 0.0
+                work = 0.0
+                for s in it.steps:
+                    if s.present and s.effort is not None:
+                        if iid in members and s is next(x for x in it.steps if x.present):
+                            continue  # received jointly
+                        work += minutes(s.effort) / max(1 - p, 1e-9)
+                if it.delivery is not None:
+                    work += it.delivery.pickup_share * minutes(it.delivery.pickup)
+                work *= inperson
+            if work <= 0:
+                continue
+            for lv, share in shares.items():
+                for area, a_share in areas.items():
+                    where = served_at(it, lv, area)
+                    if where is not None:
+                        demand[where] = demand.get(where, 0.0) + per_year * share * a_share * work
+    out = []
+    window = (info.warmup_days * 24.0, info.horizon_days * 24.0)
+    years = (window[1] - window[0]) / 24.0 / 365.0
+    n_days = int(info.horizon_days + info.drain_days) + 60
+    for lid, loc in sc.locations.items():
+        for gid, g in loc.windows.items():
+            tl = timeline(loc, g, info.start, n_days, window)
+            open_h = float(tl.rostered.sum()) * loc.copies / years
+            work_h = demand.get((lid, gid), 0.0) / 60.0
+            staff = max(tl.staff) * loc.copies
+            out.append((f"{lid}.{gid}", staff, work_h, open_h))
+    return out

@@ -10,14 +10,13 @@ hour of day of every scenario. :mod:`sim.report.brief` calls :func:`is_hall`, :f
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from sim.analysis.citizen import heatmap
-from sim.report.words import lang_of, number, result_title
+from sim.report.words import lang_of, result_title
 
 LIFE = "group:life_event"
 
@@ -74,49 +73,6 @@ def is_hall(results: Sequence) -> bool:
     return bool(results) and bool(results[0].replications[0].meta.get("hall"))
 
 
-def _estimate(result, metric: str, group: str):
-    from sim.report.brief import NAN, Estimate
-
-    try:
-        v = result.value(metric, group)
-    except KeyError:
-        return NAN
-    return Estimate(float(v["mean"]), float(v["ci_low"]), float(v["ci_high"]))
-
-
-def _change(comparison, result, metric: str, group: str, kind: str, lang: str) -> str:
-    from sim.report.brief import _pp_delta, _rel
-
-    try:
-        d = comparison.delta(result.scenario.scenario.name, metric, group)
-    except (KeyError, AttributeError):
-        return ""
-    return _pp_delta(d, lang) if kind == "share" else _rel(d)
-
-
-def rows(results: Sequence, lang: str) -> list:
-    """Page 1's rows for hall runs (those the runs measured)."""
-    from sim.report.brief import Row
-
-    lang = lang_of(lang)
-    out = []
-    for metric, group, en, zh, kind in ROWS:
-        if not any(_estimate(r, metric, group).known for r in results):
-            continue
-        out.append(
-            Row(
-                f"{metric}@{group}",
-                en if lang == "en" else zh,
-                kind,
-                lambda res, m=metric, g=group: _estimate(res, m, g),
-                lambda comp, base, res, m=metric, g=group, k=kind: _change(
-                    comp, res, m, g, k, lang
-                ),
-            )
-        )
-    return out
-
-
 def heatmap_chart(results: Sequence, lang: str = "en") -> Any:
     """Utilisation by hall (rows) and hour of day (columns), one panel per scenario."""
     from sim.report.charts import _figure, style
@@ -152,46 +108,3 @@ def _hall_name(result, lid: str, lang: str) -> str:
     loc = result.scenario.locations.get(lid)
     name = (loc.name.get(lang) if loc is not None else "") or lid
     return name if len(name) <= 28 else name[:27] + "…"
-
-
-def finding(results: Sequence, lang: str) -> list[str]:
-    """A sentence on the one-visit share of life events, in ``lang``."""
-    vals = []
-    for r in results:
-        e = _estimate(r, "one_visit_share", LIFE)
-        if not math.isfinite(e.mean):
-            return []
-        vals.append((result_title(r, lang, results), number(e.mean, "share")))
-    if lang_of(lang) == "zh":
-        return ["一件事一次办结比例：" + "；".join(f"{n} {v}" for n, v in vals) + "。"]
-    return ["Life events done in one visit: " + ", ".join(f"{n} {v}" for n, v in vals) + "."]
-
-
-def findings(results: Sequence, rows_: Sequence, lang: str) -> list[str]:
-    """Page 1's findings for hall runs: each row's values, then the busiest window group."""
-    from sim.report.brief import _listing
-
-    lang = lang_of(lang)
-    out = []
-    for row in rows_:
-        vals = [number(row.estimate(r).mean, row.kind) for r in results]
-        sep = "：" if lang == "zh" else ": "
-        end = "。" if lang == "zh" else "."
-        out.append(f"{row.label}{sep}{_listing(results, vals, lang)}{end}")
-    base = results[0]
-    d = base.departments.groupby("department", observed=True)["utilisation"].mean().dropna()
-    if not d.empty:
-        name, u = str(d.idxmax()), float(d.max())
-        wait = base.departments.groupby("department", observed=True)["mean_wait_min"].mean()[name]
-        title = result_title(base, lang, results)
-        if lang == "zh":
-            out.append(
-                f"{title}中最忙的窗口组是 {name}（负荷 {number(u, 'share')}，平均等候 "
-                f"{wait:.1f} 分钟）。"
-            )
-        else:
-            out.append(
-                f"In {title}, the busiest window group is {name} (utilisation "
-                f"{number(u, 'share')}, mean wait {wait:.1f} min)."
-            )
-    return out

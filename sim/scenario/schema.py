@@ -99,8 +99,7 @@ class Department(BaseModel):
     model_config = _FROZEN
     name: Names = Field(default_factory=Names, description="Display name (zh and en).")
     staff: int = Field(
-        default=0,
-        ge=0,
+        ge=1,
         le=10_000,
         description="Number of staff, each serving one task at a time. In a scenario with "
         "[locations] a department is a back office and needs staff only if a step that is not "
@@ -134,6 +133,17 @@ class Department(BaseModel):
     def hours(self) -> tuple[tuple[float, float], ...] | None:
         """Office hours as ``(start, end)`` hour pairs, or ``None`` for round the clock."""
         return parse_office_hours(self.office_hours)
+
+
+class BackOffice(Department):
+    """A department of a scenario with [locations]: a back office, staffed only if it says so."""
+
+    staff: int = Field(
+        default=0,
+        ge=0,
+        le=10_000,
+        description="Back-office staff (unused: back-office work is a delay in this version).",
+    )
 
 
 class Step(BaseModel):
@@ -1070,6 +1080,19 @@ class Scenario(BaseModel):
         default=(), description="[[targets]]: national or provincial targets for the briefing."
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _back_offices(cls, data: Any) -> Any:
+        """In a scenario with [locations], a department without 'staff' is a back office (0)."""
+        if (
+            isinstance(data, dict)
+            and data.get("locations")
+            and isinstance(data.get("departments"), dict)
+        ):
+            deps = {k: _back_office(v) for k, v in data["departments"].items()}
+            data = {**data, "departments": deps}
+        return data
+
     # -- citizen service halls (issue 15) ------------------------------------------------------
     network: Network | None = Field(
         default=None, description="Levels of the service-hall network (with [locations])."
@@ -1295,6 +1318,20 @@ def _walk(start: str, edges: dict[str, list[str]]) -> set[str]:
     return seen
 
 
+def _back_office(value: Any) -> Any:
+    """A department table of a hall scenario as a :class:`BackOffice`.
+
+    Left as it is when invalid, so that the ordinary validation reports its problems with their
+    key paths.
+    """
+    if not isinstance(value, dict):
+        return value
+    try:
+        return BackOffice.model_validate(value)
+    except ValueError:
+        return value
+
+
 def group_departments(group_id: str, group: WindowGroup) -> tuple[str, ...]:
     """The departments a window group serves (its own id when it names none)."""
     return group.departments or (group_id,)
@@ -1317,24 +1354,6 @@ def hall_problems(sc: Scenario) -> list[tuple[str, str]]:
                         "[locations] (valid: present = true, or a 'delay')",
                     )
                 )
-            elif dep in deps and deps[dep].staff < 1:
-                out.append(
-                    (
-                        f"departments.{dep}.staff",
-                        f"items.{iid}.steps[{k}] has an effort here but the department has no "
-                        "staff (valid: staff >= 1, or make the step a delay)",
-                    )
-                )
-        for k, step in enumerate(it.steps):
-            if step.department is not None and step.department in deps:
-                if deps[step.department].staff < 1 and not step.present:
-                    out.append(
-                        (
-                            f"departments.{step.department}.staff",
-                            f"items.{iid}.steps[{k}] has an effort here but the department has "
-                            "no staff (valid: staff >= 1, or make the step a delay)",
-                        )
-                    )
     if not sc.locations:
         for key, value in (
             ("network", sc.network),

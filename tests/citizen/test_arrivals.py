@@ -22,7 +22,7 @@ def test_counts_by_weekday_and_hour_match_the_profile():
     per_year = sc.case_types["newborn"].arrivals.per_year
     reps = 8
     times = np.concatenate([HallModel(sc, seed=3, replication=r)._arrivals[0] for r in range(reps)])
-    # bins: (weekday 0..6: make-up working days fall on weekends) x (the profile's hour spans), over the whole horizon
+    # bins: weekday 0..6 (make-up working days fall on weekends) x the profile's hour spans
     day = (times // 24).astype(int)
     weekday = (day + info.start.weekday()) % 7
     hour = times - day * 24
