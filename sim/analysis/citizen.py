@@ -54,6 +54,20 @@ HALL_UNITS = {
 }
 
 
+_COLUMNS = (
+    "case_type",
+    "finished",
+    "visits",
+    "hall_wait_min",
+    "joins",
+    "balks",
+    "reneges",
+    "gave_up",
+    "items_handled",
+    "lead_days",
+)
+
+
 def _share(a: float, b: float) -> float:
     return float(a / b) if b else math.nan
 
@@ -90,6 +104,7 @@ def hall_rows(rep: int, tr: Trace, cases: pd.DataFrame) -> list[tuple]:
     """Every hall metric of one replication (``cases``: those arrived in the window)."""
     meta = tr.meta
     years = (meta["horizon_h"] - meta["warmup_h"]) / 24.0 / 365.0
+    cases = cases[list(_COLUMNS)]  # a slim copy: the groups below copy only these columns
     rows = case_rows(rep, "all", cases, years)
     for t, g in cases.groupby("case_type", observed=False):
         rows += case_rows(rep, str(t), g, years)

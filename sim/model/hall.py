@@ -1250,8 +1250,8 @@ class HallModel:
         cal = self.calendar
         arrival, finish = raw["arrival_h"], raw["finish_h"]
         lead_wd = cal.wd_array(finish) - cal.wd_array(arrival)
-        zero = np.zeros(len(arrival), dtype=np.int64)
-        visits = raw["visits"].astype(np.int64)
+        zero = np.zeros(len(arrival), dtype=np.int32)
+        visits = raw["visits"].astype(np.int32)
         out = {
             "case": raw["case"].astype(np.int64),
             "case_type": raw["type_code"].astype(np.int64),
@@ -1267,24 +1267,24 @@ class HallModel:
             "clock_wd": lead_wd,
             "trips": visits,
             "agent_trips": zero,
-            "corrections": raw["corrections"].astype(np.int64),
+            "corrections": raw["corrections"].astype(np.int32),
             "reworks": zero,
             "problems": zero,
             "visits": visits,
             "capped": np.zeros(len(arrival), dtype=bool),
             "items_timed": zero,
             "items_overdue": zero,
-            "items_handled": raw["items_handled"].astype(np.int64),
-            "items_one_trip": raw["items_one_trip"].astype(np.int64),
-            "location": raw["location"].astype(np.int64),
-            "area": raw["area"].astype(np.int64),
-            "level": raw["level"].astype(np.int64),
-            "present_steps": raw["present_steps"].astype(np.int64),
-            "joins": raw["joins"].astype(np.int64),
-            "balks": raw["balks"].astype(np.int64),
-            "reneges": raw["reneges"].astype(np.int64),
-            "sent_home": raw["sent_home"].astype(np.int64),
-            "online_items": raw["online_items"].astype(np.int64),
+            "items_handled": raw["items_handled"].astype(np.int32),
+            "items_one_trip": raw["items_one_trip"].astype(np.int32),
+            "location": raw["location"].astype(np.int32),
+            "area": raw["area"].astype(np.int32),
+            "level": raw["level"].astype(np.int32),
+            "present_steps": raw["present_steps"].astype(np.int32),
+            "joins": raw["joins"].astype(np.int32),
+            "balks": raw["balks"].astype(np.int32),
+            "reneges": raw["reneges"].astype(np.int32),
+            "sent_home": raw["sent_home"].astype(np.int32),
+            "online_items": raw["online_items"].astype(np.int32),
             "hall_wait_min": raw["hall_wait_h"] * MINUTES,
             "hall_time_min": raw["hall_time_h"] * MINUTES,
             "gave_up": raw["gave_up"] > 0,
