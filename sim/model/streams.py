@@ -68,8 +68,8 @@ class Streams:
         return np.random.Generator(np.random.PCG64(seq)).random(BLOCK)
 
 
-HELD_SUBS = 256
-"""Sub-blocks of values a stream holds at most (16,384 cases); older ones are computed again,
+HELD_SUBS = 64
+"""Sub-blocks of values a stream holds at most (4,096 cases); older ones are computed again,
 equal, if a case asks for them (a late return): memory stays bounded over a long run."""
 HELD_BLOCKS = 8
 """Blocks of uniforms behind the newest that a stream keeps while not all their values are made."""
