@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import numpy as np
+import pytest
 from scipy import stats
 
 import sim
@@ -15,6 +16,7 @@ from sim.model.halltime import HOLIDAY, day_types, expected_in
 HERE = Path(__file__).resolve().parents[2] / "scenarios" / "citizen"
 
 
+@pytest.mark.slow
 def test_counts_by_weekday_and_hour_match_the_profile():
     sc = sim.load(HERE / "baseline.toml")
     info = sc.scenario
