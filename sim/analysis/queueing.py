@@ -303,7 +303,18 @@ def _dist_second(dist) -> float:
 
 
 def offered_load(scenario: Scenario) -> list[Load]:
-    """The offered load of every department, from the traffic equations (module docstring)."""
+    """The offered load of every department, from the traffic equations (module docstring).
+
+    In a service-hall scenario (``[locations]``, issue 15) the resources are window groups: their
+    load comes from the hall model's own expectation (:func:`sim.model.halltime.window_loads`).
+    """
+    if scenario.locations:
+        from sim.model.halltime import window_loads
+
+        return [
+            Load(name, staff, work, cap, work / cap if cap else 0.0)
+            for name, staff, work, cap in window_loads(scenario)
+        ]
     from sim.model.plan import compile_plan
 
     visits = visits_per_case(scenario)

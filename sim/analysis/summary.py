@@ -23,6 +23,7 @@ Means over cases are conditional on finishing: ``unfinished_share`` says how man
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -31,6 +32,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.analysis.citizen import _COLUMNS as HALL_COLUMNS
+from sim.analysis.citizen import HALL_UNITS, hall_rows
 from sim.model.trace import Trace
 
 CONFIDENCE = 0.95
@@ -48,6 +51,19 @@ CASE_METRICS: dict[str, tuple[str, str, str]] = {
     "corrections_mean": ("corrections", "mean", "corrections per case"),
     "agent_trips_mean": ("agent_trips", "mean", "agents' trips per case"),
 }
+
+
+_USED = {
+    "case_type",
+    "finished",
+    "capped",
+    "items_one_trip",
+    "items_handled",
+    "items_overdue",
+    "items_timed",
+    *(col for col, _, _ in CASE_METRICS.values()),
+}
+"""The columns of the cases table the per-replication summary reads (besides intervals)."""
 
 
 def t_interval(
@@ -101,11 +117,16 @@ def per_replication(traces: Sequence[Trace]) -> pd.DataFrame:
     """One row per replication, case type (and ``all``) and metric: the replication's value."""
     rows = []
     for rep, tr in enumerate(traces):
-        cases = tr.window_cases()
         intervals = tr.meta.get("intervals", [])
-        groups = [(ALL, cases)] + [
-            (str(t), g) for t, g in cases.groupby("case_type", observed=False)
-        ]
+        cases = tr.cases
+        used = [c for c in cases.columns if c in _USED or c in intervals]
+        if tr.meta.get("hall"):
+            used += [c for c in HALL_COLUMNS if c not in used]
+        cases = cases.loc[cases["in_window"].to_numpy(), used]  # one slim copy of the window
+        # one group's copy at a time (a citizen-hall year has close to a million cases)
+        groups = itertools.chain(
+            [(ALL, cases)], ((str(t), g) for t, g in cases.groupby("case_type", observed=False))
+        )
         for ctype, arrived in groups:
             g = arrived[arrived["finished"]]
             for metric, (col, how, _) in CASE_METRICS.items():
@@ -138,6 +159,8 @@ def per_replication(traces: Sequence[Trace]) -> pd.DataFrame:
                 values = arrived[name].to_numpy(float)
                 values = values[np.isfinite(values)]
                 rows.append((rep, ctype, name, _stat(values, "mean"), len(values)))
+        if tr.meta.get("hall"):  # service halls: visits, waits, one-visit share (issue 15)
+            rows += hall_rows(rep, tr, cases)
         for _, d in tr.departments.iterrows():
             rows.append(
                 (rep, f"department:{d['department']}", "utilisation", d["utilisation"], d["tasks"])
@@ -200,4 +223,5 @@ _UNITS = {
     "capped_share": "share of cases",
     "one_trip_share": "share of items",
     "overdue_share": "share of timed visits",
+    **HALL_UNITS,
 }

@@ -59,6 +59,10 @@ INDICATORS = ("one_trip_share", "overdue_share", "capped_share", "unfinished_sha
 
 def headline_metrics(meta: Mapping[str, Any]) -> list[str]:
     """The headline metrics of a run: the fixed ones, its intervals, then the indicators."""
+    if meta.get("hall"):  # a service-hall run (issue 15) has its own headline
+        from sim.analysis.citizen import HALL_HEADLINE
+
+        return [*HALL_HEADLINE, "unfinished_share"]
     return [*HEADLINE, *meta.get("intervals", {}), *INDICATORS]
 
 
@@ -511,7 +515,12 @@ class Comparison:
         t = self.table
         if t.empty:
             return t
-        metrics = headline_metrics(self.baseline.replications[0].meta)
+        meta = self.baseline.replications[0].meta
+        metrics = headline_metrics(meta)
+        if meta.get("hall"):  # also the life events, and each window group's utilisation
+            from sim.analysis.citizen import hall_headline
+
+            return hall_headline(t, metrics)
         return t[(t["group"] == ALL) & t["metric"].isin(metrics)].reset_index(drop=True)
 
     def _title(self) -> str:

@@ -805,6 +805,14 @@ class Model:
     always recorded and always on the trace.
     """
 
+    def __new__(cls, scenario: Scenario, *args: Any, **kwargs: Any) -> Any:
+        """A scenario with service halls (``[locations]``) runs on :mod:`sim.model.hall`."""
+        if cls is Model and scenario.locations:
+            from sim.model.hall import HallModel
+
+            return HallModel(scenario, *args, **kwargs)
+        return super().__new__(cls)
+
     def __init__(
         self,
         scenario: Scenario,
@@ -896,6 +904,8 @@ class Model:
             end = self.calendar.add_working_days(now, value)
         elif unit == "calendar_days":
             end = now + value * HOURS_PER_DAY
+        elif unit == "minutes":
+            end = now + value / 60
         else:
             end = now + value
         visit = case.open[i]

@@ -138,6 +138,13 @@ def steps_for(item: ItemPlan, assessed: bool) -> tuple[StepPlan, ...]:
     return item.steps
 
 
+def _in_hours(dist: Any) -> Any:
+    """A distribution given in minutes, rescaled to hours (the clock's unit); others as given."""
+    if getattr(dist, "unit", None) == "minutes":
+        return dist.scaled(1 / 60).model_copy(update={"unit": "hours"})
+    return dist
+
+
 def compile_plan(sc: Scenario) -> Plan:
     """Compile ``sc`` into a :class:`Plan`."""
     dep_ids = tuple(sc.departments)
@@ -162,9 +169,11 @@ def compile_plan(sc: Scenario) -> Plan:
                 index=n,
                 name=s.name,
                 code=name_code[s.name],
-                dist=s.effort if s.effort is not None else s.delay,
+                dist=_in_hours(s.effort) if s.effort is not None else _in_hours(s.delay),
                 effort=s.effort is not None,
-                unit="hours" if s.effort is not None else (s.delay.unit or "working_days"),
+                unit="hours"
+                if s.effort is not None or s.delay.unit == "minutes"
+                else (s.delay.unit or "working_days"),
                 department=dep_code[s.department] if s.department else dep,
                 counted=s.clock or not unclocked_stop,
                 last=n == len(steps) - 1,

@@ -18,6 +18,7 @@ every case of its type.
 from __future__ import annotations
 
 import zlib
+from collections import deque
 
 import numpy as np
 
@@ -67,6 +68,12 @@ class Streams:
         return np.random.Generator(np.random.PCG64(seq)).random(BLOCK)
 
 
+HELD_SUBS = 64
+"""Sub-blocks of values a stream holds at most (4,096 cases); older ones are computed again,
+equal, if a case asks for them (a late return): memory stays bounded over a long run."""
+HELD_BLOCKS = 8
+"""Blocks of uniforms behind the newest that a stream keeps while not all their values are made."""
+
 SUB_SHIFT = 6
 """Variates are computed (``ppf``) for 2**SUB_SHIFT cases at a time, when one of them asks."""
 SUB_MASK = (1 << SUB_SHIFT) - 1
@@ -83,7 +90,7 @@ class CaseStream:
     engine's hot path.
     """
 
-    __slots__ = ("streams", "key", "dist", "subs", "uniforms", "filled")
+    __slots__ = ("streams", "key", "dist", "subs", "uniforms", "filled", "held")
 
     def __init__(self, streams: Streams, key: tuple, dist=None):
         self.streams = streams
@@ -92,6 +99,7 @@ class CaseStream:
         self.subs: list[list[float] | None] = []
         self.uniforms: dict[int, np.ndarray] = {}
         self.filled: dict[int, int] = {}  # sub-blocks computed so far, per block
+        self.held: deque[int] = deque()  # sub-blocks held, oldest first (see HELD_SUBS)
 
     def value(self, k: int) -> float:
         """The draw of case index ``k``."""
@@ -134,6 +142,15 @@ class CaseStream:
         if filled >= _SUBS:
             del self.uniforms[b]  # every sub-block of the block is computed: let the uniforms go
             del self.filled[b]
+        held = self.held
+        held.append(sb)
+        if len(held) > HELD_SUBS:  # a year of a million cases: let the oldest values go
+            old = held.popleft()
+            if old != sb:
+                subs[old] = None
+            for ob in [x for x in self.uniforms if x < b - HELD_BLOCKS]:
+                del self.uniforms[ob]
+                self.filled.pop(ob, None)
         return sub
 
 

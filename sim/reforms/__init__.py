@@ -26,6 +26,7 @@ from sim.reforms import (
     data_sharing,
     intermediaries_in_zone,
     land_equals_start,
+    one_visit,
     online,
     parallel_approval,
     regional_assessment,
@@ -51,6 +52,7 @@ LEVERS: dict[str, ModuleType] = {
         online,
         coordination,
         staffing,
+        one_visit,
     )
 }
 

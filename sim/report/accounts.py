@@ -225,6 +225,14 @@ RULES: tuple[Rule, ...] = (
         lambda m, n: f"{m[1]} 项中介服务进驻专区，用时乘以 {m[2]}，无需跑动：{n.items(m[3])}",
     ),
     (
+        r"(\S+): (\d+) items received together at the '([^']+)' window \((.+)\); effort "
+        r"x([\d.]+), missing documents x([\d.]+)(; results mailed)?",
+        lambda m, n: (
+            f"{n.ctype(m[1])}：{m[2]} 个事项在“{n.dep(m[3])}”窗口一窗受理（{n.items(m[4])}）；"
+            f"受理工作量乘以 {m[5]}，补正概率乘以 {m[6]}" + ("；结果寄递" if m[7] else "")
+        ),
+    ),
+    (
         r"(\S+): (\d+) -> (\d+) staff",
         lambda m, n: f"{n.dep(m[1])}：人员由 {m[2]} 人调整为 {m[3]} 人",
     ),

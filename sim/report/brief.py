@@ -35,7 +35,7 @@ import pandas as pd
 from sim._version import __version__
 from sim.analysis.critical import bottleneck as critical_bottleneck
 from sim.analysis.summary import t_interval
-from sim.report import charts
+from sim.report import charts, hall
 from sim.report.accounts import render_account
 from sim.report.fonts import FontMissing, cjk_font_file, font_dirs, require_cjk_font
 from sim.report.words import (
@@ -360,6 +360,8 @@ def _interval_names(results: Sequence) -> list[str]:
 
 def headline_rows(results: Sequence, lang: str) -> list[Row]:
     """The rows of page 1's table: those metrics the scenarios define and the runs measured."""
+    if hall.is_hall(results):  # citizen service halls (issue 15): their own rows
+        return hall_rows(results, lang)
     sc = results[0].scenario
     rows: list[Row] = []
 
@@ -458,6 +460,8 @@ def _listing(results: Sequence, values: Sequence[str], lang: str) -> str:
 
 def findings(comparison, results: Sequence, rows: Sequence[Row], lang: str) -> list[str]:
     """One sentence per finding, in ``lang``."""
+    if hall.is_hall(results):  # citizen service halls (issue 15)
+        return hall_findings(results, rows, lang)
     s = _s(lang)
     base = results[0]
     out = []
@@ -679,6 +683,8 @@ def _results(comparison) -> list:
 def _chart_specs(comparison, results: Sequence, lang: str) -> list[tuple[str, Callable]]:
     base = results[0]
     specs: list[tuple[str, Callable]] = []
+    if hall.is_hall(results):  # the hall heatmap is drawn by write_brief (page 1 and a page)
+        return specs
     if len(results) > 1:
         specs.append(("compare", lambda: charts.comparison_chart(comparison, lang=lang)))
     if "clock_wd" in base.cases.columns:
@@ -805,6 +811,13 @@ def write_brief(comparison, out: Path, lang: str = "en", page_png: bool = True) 
                 "file": save("days_go", fig),
                 "caption": s["captions"]["days_go"].format(base=base_title),
             }
+        if hall.is_hall(results):  # the hourly heatmap of the halls on page 1 (issue 15)
+            words = hall.WORDS[lang]
+            name = save("hall_heatmap", hall.heatmap_chart(results, lang))
+            data["days_go"] = {"file": name, "caption": words["caption"]}
+            data["charts"].append(
+                {"title": words["title"], "file": name, "caption": words["caption"]}
+            )
         plain_clock = not _clock_targets(results, lang)
         for key, make in _chart_specs(comparison, results, lang):
             caption = "clock plain" if key == "clock" and plain_clock else key
@@ -836,3 +849,72 @@ def check_language(text: str, lang: str) -> list[str]:
         if re.search(r"(?:\b[A-Za-z]{2,}\b[ ,.;:]+){3,}\b[A-Za-z]{2,}\b", line):
             bad.append(line)
     return bad
+
+
+# ----------------------------------------------------------------- citizen halls (issue 15)
+
+
+def _hall_estimate(result, metric: str, group: str) -> Estimate:
+    try:
+        v = result.value(metric, group)
+    except KeyError:
+        return NAN
+    return Estimate(float(v["mean"]), float(v["ci_low"]), float(v["ci_high"]))
+
+
+def _hall_change(comparison, result, metric: str, group: str, kind: str, lang: str) -> str:
+    try:
+        d = comparison.delta(result.scenario.scenario.name, metric, group)
+    except (KeyError, AttributeError):
+        return ""
+    return _pp_delta(d, lang) if kind == "share" else _rel(d)
+
+
+def hall_rows(results: Sequence, lang: str) -> list[Row]:
+    """Page 1's rows for hall runs (those the runs measured): see :mod:`sim.report.hall`."""
+    lang = lang_of(lang)
+    out = []
+    for metric, group, en, zh, kind in hall.ROWS:
+        if not any(_hall_estimate(r, metric, group).known for r in results):
+            continue
+        out.append(
+            Row(
+                f"{metric}@{group}",
+                en if lang == "en" else zh,
+                kind,
+                lambda res, m=metric, g=group: _hall_estimate(res, m, g),
+                lambda comp, base, res, m=metric, g=group, k=kind: _hall_change(
+                    comp, res, m, g, k, lang
+                ),
+            )
+        )
+    return out
+
+
+def hall_findings(results: Sequence, rows: Sequence[Row], lang: str) -> list[str]:
+    """Page 1's findings for hall runs: each row's values, then the busiest window group."""
+    lang = lang_of(lang)
+    out = []
+    for row in rows:
+        vals = [number(row.estimate(r).mean, row.kind) for r in results]
+        sep = "：" if lang == "zh" else ": "
+        end = "。" if lang == "zh" else "."
+        out.append(f"{row.label}{sep}{_listing(results, vals, lang)}{end}")
+    base = results[0]
+    deps = base.departments.groupby("department", observed=True)
+    d = deps["utilisation"].mean().dropna()
+    if not d.empty:
+        name, u = str(d.idxmax()), float(d.max())
+        wait = float(deps["mean_wait_min"].mean()[name])
+        title = result_title(base, lang, results)
+        if lang == "zh":
+            out.append(
+                f"{title}中最忙的窗口组是 {name}（负荷 {number(u, 'share')}，平均等候 "
+                f"{wait:.1f} 分钟）。"
+            )
+        else:
+            out.append(
+                f"In {title}, the busiest window group is {name} (utilisation "
+                f"{number(u, 'share')}, mean wait {wait:.1f} min)."
+            )
+    return out

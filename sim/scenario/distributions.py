@@ -30,7 +30,7 @@ import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from scipy import special
 
-Unit = Literal["hours", "working_days", "calendar_days"]
+Unit = Literal["minutes", "hours", "working_days", "calendar_days"]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
@@ -48,8 +48,8 @@ class _Dist(BaseModel):
     model_config = _FROZEN
     unit: Unit | None = Field(
         default=None,
-        description="Time unit. Effort: hours (the only choice). Delays and turnarounds: "
-        "working_days (default), calendar_days or hours.",
+        description="Time unit. Effort: hours (default) or minutes. Delays, turnarounds and "
+        "patience: working_days (default), calendar_days, hours or minutes.",
     )
 
     @property

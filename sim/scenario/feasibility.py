@@ -48,7 +48,7 @@ def expected_cases(scenario: Scenario, case_type: CaseType) -> float:
     """Expected arrivals of ``case_type`` within the horizon of one replication."""
     arr = case_type.arrivals
     horizon = scenario.scenario.horizon_days
-    if arr.process == "poisson":
+    if arr.process in ("poisson", "profile"):
         return arr.per_year * horizon / 365.0
     if arr.process == "list":
         return float(sum(1 for d in arr.days if d < horizon))
@@ -97,6 +97,8 @@ def _elapsed(low: float, mean: float, unit: str) -> Span:
         return Span(low * HOURS, mean * HOURS / WORKDAY_SHARE)
     if unit == "calendar_days":
         return Span(low * HOURS, mean * HOURS)
+    if unit == "minutes":
+        return Span(low / 60, mean / 60)
     return Span(low, mean)
 
 
@@ -114,7 +116,11 @@ def _work(low: float, mean: float, open_hours: tuple[tuple[float, float], ...] |
 def _steps(steps: Iterable[Step], department: str | None, sc: Scenario, size: Distribution) -> Span:
     total = ZERO
     for step in steps:
-        if step.effort is not None:
+        if step.present:  # a window service: elapsed minutes, whatever the office hours
+            if step.effort is not None:
+                scale = 1 / 60 if step.effort.unit == "minutes" else 1.0
+                total += Span(step.effort.minimum * scale, step.effort.mean * scale)
+        elif step.effort is not None:
             dep = sc.departments[step.department or department or ""]
             total += _work(
                 step.effort.minimum * size.minimum, step.effort.mean * size.mean, dep.hours

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -98,7 +99,11 @@ class Department(BaseModel):
     model_config = _FROZEN
     name: Names = Field(default_factory=Names, description="Display name (zh and en).")
     staff: int = Field(
-        ge=1, le=10_000, description="Number of staff, each serving one task at a time."
+        ge=1,
+        le=10_000,
+        description="Number of staff, each serving one task at a time. In a scenario with "
+        "[locations] a department is a back office and needs staff only if a step that is not "
+        "'present' has an effort there (window staff belong to the window groups).",
     )
     office_hours: str = Field(
         default="09:00-12:00,13:30-17:30",
@@ -130,6 +135,17 @@ class Department(BaseModel):
         return parse_office_hours(self.office_hours)
 
 
+class BackOffice(Department):
+    """A department of a scenario with [locations]: a back office, staffed only if it says so."""
+
+    staff: int = Field(
+        default=0,
+        ge=0,
+        le=10_000,
+        description="Back-office staff (unused: back-office work is a delay in this version).",
+    )
+
+
 class Step(BaseModel):
     """One handling step of an item: staff ``effort`` (hours) or an elapsed ``delay``."""
 
@@ -154,17 +170,42 @@ class Step(BaseModel):
         description="Whether the step counts on the statutory clock; expert review, hearings, "
         "tendering, auction, testing and appraisal do not (行政许可法 Art. 45).",
     )
+    present: bool = Field(
+        default=False,
+        description="The step needs the applicant at a window (scenarios with [locations]): "
+        "it is served by the window group of a location that serves the item's department, "
+        "in elapsed time (a started service ends 'effort' later). An item done online skips it.",
+    )
+    joint: bool = Field(
+        default=False,
+        description='Set by writing effort = "joint" in a reception item: the effort is the '
+        "item's intake_share times the sum of the received items' own intake efforts.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _joint_effort(cls, value: Any) -> Any:
+        if isinstance(value, dict) and value.get("effort") == "joint":
+            value = {**value, "joint": True}
+            del value["effort"]
+        return value
 
     @model_validator(mode="after")
     def _one_kind(self) -> Step:
+        if self.joint:
+            if self.delay is not None or not self.present:
+                raise ValueError("effort = 'joint' is for a present reception step only")
+            return self
         if (self.effort is None) == (self.delay is None):
             raise ValueError("a step needs exactly one of 'effort' or 'delay'")
         if self.department is not None and self.effort is None:
             raise ValueError("only an 'effort' step can name a department")
-        if self.effort is not None and self.effort.unit not in (None, "hours"):
+        if self.effort is not None and self.effort.unit not in (None, "hours", "minutes"):
             raise ValueError(
-                f"effort is counted in staff hours (got unit {self.effort.unit!r}; valid: hours)"
+                f"{self.effort.unit!r} is not a unit of effort (valid: minutes, hours)"
             )
+        if self.present and self.effort is None:
+            raise ValueError("a present step needs an 'effort' (the window's service time)")
         return self
 
 
@@ -189,6 +230,32 @@ class Correction(BaseModel):
     from_step: str | None = Field(
         default=None,
         description="Name of the step the corrected file restarts from (default: the first).",
+    )
+    after_step: str | None = Field(
+        default=None,
+        description="Name of the step after which the check runs (default: the last), e.g. a "
+        "missing document found at the window's intake (scenarios with [locations]).",
+    )
+
+
+class Delivery(BaseModel):
+    """How an item's result reaches a citizen: collected at a window, or by mail."""
+
+    model_config = _FROZEN
+    pickup_share: float = Field(
+        ge=0,
+        le=1,
+        description="Share of in-person cases that collect the result at a window (a present "
+        "step at the location of the item's first present step, a later visit); the others get "
+        "it by mail. Online cases always get mail.",
+    )
+    pickup: Distribution = Field(
+        default_factory=lambda: Deterministic(value=3, unit="minutes"),
+        description="Window time of a collection (unit minutes or hours).",
+    )
+    mail: Distribution = Field(
+        default_factory=lambda: Deterministic(value=2, unit="working_days"),
+        description="Time the mail takes (default unit working_days).",
     )
 
 
@@ -243,10 +310,21 @@ class Item(BaseModel):
     department: str | None = Field(
         default=None, description="Department that handles it; not for applicant items."
     )
-    kind: Literal["approval", "public_service", "assessment", "intermediary", "applicant"] = Field(
+    kind: Literal[
+        "approval",
+        "public_service",
+        "assessment",
+        "intermediary",
+        "applicant",
+        "service",
+        "reception",
+    ] = Field(
         default="approval",
         description="approval, public_service (utility connection), assessment, intermediary "
-        "(paid technical service), or applicant (the applicant's own work, e.g. construction).",
+        "(paid technical service), applicant (the applicant's own work, e.g. construction), "
+        "service (a citizen's item handled at a window; scenarios with [locations]) or "
+        "reception (a joint reception of several items at one window, made by the one_visit "
+        "lever).",
     )
     steps: tuple[Step, ...] = Field(min_length=1, description="Ordered handling steps.")
     requires: tuple[str, ...] = Field(default=(), description="Hard prerequisites (items).")
@@ -333,15 +411,67 @@ class Item(BaseModel):
         "variant for flagged cases). 'probability' applies on top.",
     )
 
+    # -- citizen service halls (issue 15; scenarios with [locations]) -------------------------
+    levels: tuple[Identifier, ...] = Field(
+        default=(),
+        description="Levels of network.levels whose halls may serve the item's present steps "
+        "(default: every level that has a window group for its department).",
+    )
+    online_share: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Share of cases that do this item online (drawn per case): no present "
+        "step, corrections resubmitted online, the result mailed. Default 0 ('submitted_online "
+        "= true' means 1; give one of the two).",
+    )
+    delivery: Delivery | None = Field(
+        default=None,
+        description="How the result reaches the citizen (collected or mailed); default: the "
+        "item is done at its last step.",
+    )
+    receives: tuple[Identifier, ...] = Field(
+        default=(),
+        description="A reception item: the items it takes in one window service (the members "
+        "the case needs and does in person).",
+    )
+    intake_share: float = Field(
+        default=1.0,
+        gt=0,
+        le=10,
+        description="A reception: its effort is this share of the sum of the received items' "
+        "intake efforts.",
+    )
+    correction_factor: float = Field(
+        default=1.0,
+        ge=0,
+        le=1,
+        description="A reception: each received item's missing-document probability is "
+        "multiplied by this factor (the same uniforms: a member found complete alone is "
+        "found complete at the reception).",
+    )
+
     @model_validator(mode="after")
     def _kind_rules(self) -> Item:
+        joint = any(s.joint for s in self.steps)
+        if self.kind == "reception":
+            if not self.receives:
+                raise ValueError("a reception item needs 'receives' (the items it takes in)")
+            if not joint:
+                raise ValueError("a reception item needs a present step with effort = 'joint'")
+        elif joint:
+            raise ValueError("effort = 'joint' is valid only in a reception item")
+        elif self.receives:
+            raise ValueError("only a reception item may list 'receives'")
+        if self.online_share is not None and self.submitted_online:
+            raise ValueError("give 'online_share' or 'submitted_online', not both")
         if self.kind == "applicant":
             if any(s.effort is not None for s in self.steps):
                 raise ValueError("an applicant item has only 'delay' steps (no department staff)")
         else:
             if self.department is None:
                 raise ValueError(f"a {self.kind} item needs a 'department'")
-            if self.stage is None:
+            if self.stage is None and self.kind not in ("service", "reception"):
                 raise ValueError(f"a {self.kind} item needs a 'stage' (1 or more)")
         if self.assessed_steps is not None and not self.regional:
             raise ValueError("'assessed_steps' is only for items flagged 'regional'")
@@ -350,6 +480,11 @@ class Item(BaseModel):
         ):
             raise ValueError("an applicant item has only 'delay' steps (no department staff)")
         names = [s.name for s in self.steps]
+        if self.correction and self.correction.after_step not in (None, *names):
+            raise ValueError(
+                f"correction.after_step {self.correction.after_step!r} is not a step of this "
+                f"item (valid: {', '.join(names)})"
+            )
         if self.correction and self.correction.from_step is not None:
             if self.correction.from_step not in names:
                 raise ValueError(
@@ -410,7 +545,23 @@ class ListArrivals(BaseModel):
     )
 
 
-Arrivals = Annotated[PoissonArrivals | CsvArrivals | ListArrivals, Field(discriminator="process")]
+class ProfileArrivals(BaseModel):
+    """Arrivals as a non-homogeneous Poisson process shaped by a named arrival profile."""
+
+    model_config = _FROZEN
+    process: Literal["profile"] = Field(default="profile", description="Which arrival process.")
+    per_year: float = Field(
+        gt=0,
+        le=1e6,
+        description="Mean arrivals per year (365 days); the profile spreads them over the open "
+        "days and hours of the actual calendar.",
+    )
+    profile: Identifier = Field(description="The [profiles.<name>] that shapes the rate.")
+
+
+Arrivals = Annotated[
+    PoissonArrivals | CsvArrivals | ListArrivals | ProfileArrivals, Field(discriminator="process")
+]
 
 
 class CaseType(BaseModel):
@@ -452,6 +603,27 @@ class CaseType(BaseModel):
         description="Hard prerequisites that hold in this case type's chain only, { item = "
         '["earlier item", ...] } (e.g. government-invested projects get their land after the '
         "feasibility approval); both ends must be items of this case type.",
+    )
+
+    # -- citizen service halls (issue 15) ----------------------------------------------------
+    groups: tuple[Identifier, ...] = Field(
+        default=(),
+        description="Labels such as 'life_event'; summaries are made per group as well.",
+    )
+    level_shares: dict[Identifier, Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=dict,
+        description="Share of cases whose home hall is at each level of network.levels (sum "
+        "1); default: the lowest level that serves the first item.",
+    )
+    windows: Literal["serial"] = Field(
+        default="serial",
+        description="serial: at most one present step of a case queues at a time, window "
+        "after window (the only mode of this version).",
+    )
+    patience: Distribution | None = Field(
+        default=None,
+        description="This case type's patience in the queue (overrides [abandonment] "
+        "patience; unit minutes or hours, counted in open time of the window group).",
     )
 
     @model_validator(mode="after")
@@ -625,6 +797,240 @@ class Target(BaseModel):
     source: str = Field(min_length=1, description="The document that sets it (title, URL).")
 
 
+# --------------------------------------------------------------------------- service halls
+
+DayType = Literal["workday", "saturday", "sunday", "holiday", "all"]
+
+
+class RosterEntry(BaseModel):
+    """Staff of a window group on one type of day, during some hours."""
+
+    model_config = _FROZEN
+    days: DayType = Field(
+        description="workday (statutory working day, make-up days included), saturday / sunday "
+        "(an ordinary day off, not a public holiday), holiday (a public holiday) or all."
+    )
+    hours: str = Field(description="'HH:MM-HH:MM[,HH:MM-HH:MM]' during which 'staff' work.")
+    staff: int = Field(ge=0, le=10_000, description="Staff at the windows in these hours.")
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        if parse_office_hours(value) is None:
+            raise ValueError("a roster entry needs hours 'HH:MM-HH:MM' (not 'always')")
+        return value
+
+
+class WindowGroup(BaseModel):
+    """A group of windows at a location: its own staff and one first-come first-served queue."""
+
+    model_config = _FROZEN
+    departments: tuple[Annotated[str, Field(pattern=r"^(\*|[A-Za-z][A-Za-z0-9_\-]*)$")], ...] = (
+        Field(
+            default=(),
+            description="Departments whose present steps it serves (default: [<group id>]); "
+            "['*'] serves every department (无差别受理).",
+        )
+    )
+    staff: int | None = Field(
+        default=None,
+        ge=1,
+        le=10_000,
+        description="Staff during the location's office hours (or give a roster).",
+    )
+    roster: tuple[RosterEntry, ...] | None = Field(
+        default=None,
+        description="Staff by day type and hours, replacing 'staff' and the office hours: "
+        "[{ days = 'workday', hours = '08:30-12:00', staff = 16 }, ...].",
+    )
+
+    @model_validator(mode="after")
+    def _staffed(self) -> WindowGroup:
+        if (self.staff is None) == (self.roster is None):
+            raise ValueError("a window group needs exactly one of 'staff' or 'roster'")
+        if self.roster is not None:
+            for a in range(len(self.roster)):
+                for b in range(a + 1, len(self.roster)):
+                    ra, rb = self.roster[a], self.roster[b]
+                    if ra.days != rb.days and "all" not in (ra.days, rb.days):
+                        continue
+                    for x0, x1 in parse_office_hours(ra.hours) or ():
+                        for y0, y1 in parse_office_hours(rb.hours) or ():
+                            if x0 < y1 and y0 < x1:
+                                raise ValueError(
+                                    f"roster entries {a} and {b} overlap on {ra.days} days "
+                                    f"(valid: hours that do not overlap for one day type)"
+                                )
+        return self
+
+
+OfficeHours = str | dict[Literal["workday", "saturday", "sunday", "holiday"], str]
+
+
+class Location(BaseModel):
+    """A service hall (or a set of identical stations) at one level of the network."""
+
+    model_config = _FROZEN
+    name: Names = Field(default_factory=Names, description="Display name (zh and en).")
+    level: Identifier = Field(description="Its level, one of network.levels.")
+    area: Identifier | None = Field(
+        default=None, description="The area it serves (one of [areas]); none: every area."
+    )
+    office_hours: OfficeHours = Field(
+        default="08:30-12:00,13:30-17:00",
+        description="Opening hours of its window groups without a roster: a string for working "
+        "days, or { workday = ..., saturday = ..., sunday = ..., holiday = ... }; 'always' "
+        "(working days only as a string: every day round the clock) for queueing-theory checks.",
+    )
+    at_close: Literal["serve", "send_home", "carry"] = Field(
+        default="serve",
+        description="At the day's last closing: 'serve' everyone queued (overtime), "
+        "'send_home' those waiting (they come back), or 'carry' the queue to the next opening.",
+    )
+    copies: int = Field(
+        default=1,
+        ge=1,
+        le=1000,
+        description="Identical, independent copies (own staff and queue each), e.g. the "
+        "community stations of a street; a case picks one uniformly.",
+    )
+    windows: dict[Identifier, WindowGroup] = Field(
+        min_length=1, description="[locations.<id>.windows.<group>]: its window groups."
+    )
+
+    @field_validator("office_hours")
+    @classmethod
+    def _hours(cls, value: Any) -> Any:
+        for text in [value] if isinstance(value, str) else value.values():
+            parse_office_hours(text)
+        return value
+
+
+class Area(BaseModel):
+    """A residential area (a street); cases draw their area by share."""
+
+    model_config = _FROZEN
+    name: Names = Field(default_factory=Names, description="Display name (zh and en).")
+    share: float = Field(ge=0, le=1, description="Share of residents; shares sum to 1.")
+
+
+class Network(BaseModel):
+    """The levels of the service-hall network and the lag of a return visit."""
+
+    model_config = _FROZEN
+    levels: tuple[Identifier, ...] = Field(
+        min_length=1,
+        description="Levels, lowest first; an item a level cannot serve goes up.",
+    )
+    return_lag: Distribution = Field(
+        default_factory=lambda: Deterministic(value=1, unit="working_days"),
+        description="Time between a result being ready and the visit to collect it.",
+    )
+
+
+HourWeights = dict[str, Annotated[float, Field(ge=0, le=1e6)]]
+
+
+class Profile(BaseModel):
+    """An arrival profile: weights by day, weekday, month and time of day (see arrivals)."""
+
+    model_config = _FROZEN
+    days: Literal["working_days", "working_days_and_saturdays", "all_days"] = Field(
+        default="working_days",
+        description="Days with arrivals: statutory working days; those and ordinary "
+        "Saturdays; or every day.",
+    )
+    weekday: dict[
+        Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+        Annotated[float, Field(ge=0, le=1e6)],
+    ] = Field(
+        default_factory=dict,
+        description="Weight by day of week; a missing weekday weighs 1 (mon-fri) or 0 "
+        "(sat, sun); a make-up working day on a weekend weighs 1.",
+    )
+    month: dict[str, Annotated[float, Field(ge=0, le=1e6)]] = Field(
+        default_factory=dict, description="Weight by month '1'..'12'; missing months weigh 1."
+    )
+    hour: HourWeights = Field(
+        default_factory=lambda: {"00:00-24:00": 1.0},
+        description="Density by time of day: { 'HH:MM-HH:MM' = weight }; 0 outside the spans.",
+    )
+    hour_saturday: HourWeights | None = Field(
+        default=None, description="Time-of-day weights on Saturdays (default: 'hour')."
+    )
+    hour_sunday: HourWeights | None = Field(
+        default=None, description="Time-of-day weights on Sundays (default: 'hour')."
+    )
+    hour_holiday: HourWeights | None = Field(
+        default=None, description="Time-of-day weights on public holidays (default: 'hour')."
+    )
+
+    @field_validator("month")
+    @classmethod
+    def _months(cls, value: dict[str, float]) -> dict[str, float]:
+        for key in value:
+            if key not in {str(m) for m in range(1, 13)}:
+                raise ValueError(f"month {key!r} is not a month (valid: '1'..'12')")
+        return value
+
+    @field_validator("hour", "hour_saturday", "hour_sunday", "hour_holiday")
+    @classmethod
+    def _spans(cls, value: HourWeights | None) -> HourWeights | None:
+        if value is None:
+            return value
+        spans = sorted(hour_span(k) for k in value)
+        for (a0, a1), (b0, b1) in zip(spans, spans[1:], strict=False):
+            if b0 < a1:
+                raise ValueError(f"hour spans overlap ({a0:g}-{a1:g} h and {b0:g}-{b1:g} h)")
+        return value
+
+    def hours_of(self, day_type: str) -> list[tuple[float, float, float]]:
+        """The ``(start_h, end_h, weight)`` spans of a day of ``day_type``, in order."""
+        table = getattr(self, f"hour_{day_type}", None) if day_type != "workday" else None
+        table = self.hour if table is None else table
+        return sorted((*hour_span(k), w) for k, w in table.items())
+
+
+def hour_span(text: str) -> tuple[float, float]:
+    """``"08:30-12:00"`` as ``(8.5, 12.0)``; a ValueError naming the valid form otherwise."""
+    spans = parse_office_hours(text)
+    if spans is None or len(spans) != 1:
+        raise ValueError(f"cannot read hour span {text!r} (valid: 'HH:MM-HH:MM')")
+    return spans[0]
+
+
+class Retry(BaseModel):
+    """Whether and when a citizen who left without service comes back."""
+
+    model_config = _FROZEN
+    probability: float = Field(ge=0, le=1, description="Chance of coming back (else: gives up).")
+    after: Distribution = Field(
+        default_factory=lambda: Deterministic(value=1, unit="working_days"),
+        description="Time until the return visit.",
+    )
+
+
+class Abandonment(BaseModel):
+    """Leaving without service: balking at a long queue, reneging after the patience runs out."""
+
+    model_config = _FROZEN
+    patience: Distribution | None = Field(
+        default=None,
+        description="Patience in the queue (unit minutes or hours), counted in open time of "
+        "the window group; none: infinite.",
+    )
+    balk_at: int | None = Field(
+        default=None,
+        ge=0,
+        le=1_000_000,
+        description="A citizen does not join a queue with this many or more waiting; none: never.",
+    )
+    retry: Retry = Field(
+        default_factory=lambda: Retry(probability=1.0),
+        description="Coming back after leaving (default: always, after one working day).",
+    )
+
+
 class Experiment(BaseModel):
     """Replications and the root seed."""
 
@@ -672,6 +1078,38 @@ class Scenario(BaseModel):
     )
     targets: tuple[Target, ...] = Field(
         default=(), description="[[targets]]: national or provincial targets for the briefing."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _back_offices(cls, data: Any) -> Any:
+        """In a scenario with [locations], a department without 'staff' is a back office (0)."""
+        if (
+            isinstance(data, dict)
+            and data.get("locations")
+            and isinstance(data.get("departments"), dict)
+        ):
+            deps = {k: _back_office(v) for k, v in data["departments"].items()}
+            data = {**data, "departments": deps}
+        return data
+
+    # -- citizen service halls (issue 15) ------------------------------------------------------
+    network: Network | None = Field(
+        default=None, description="Levels of the service-hall network (with [locations])."
+    )
+    areas: dict[Identifier, Area] = Field(
+        default_factory=dict, description="[areas.<id>]: residential areas and their shares."
+    )
+    locations: dict[Identifier, Location] = Field(
+        default_factory=dict,
+        description="[locations.<id>]: service halls with window groups. A scenario with "
+        "locations runs the service-hall engine (minutes, windows, visits).",
+    )
+    profiles: dict[Identifier, Profile] = Field(
+        default_factory=dict, description="[profiles.<name>]: arrival profiles."
+    )
+    abandonment: Abandonment | None = Field(
+        default=None, description="Balking, reneging and returns (none: everybody waits)."
     )
 
     @property
@@ -736,6 +1174,7 @@ def policy_problems(sc: Scenario) -> list[tuple[str, str]]:
                         f"unknown item {route.to!r} (valid: {', '.join(sorted(items))})",
                     )
                 )
+    out += hall_problems(sc)
     preds = {i: [p for p in (*it.requires, *it.after) if p in items] for i, it in items.items()}
     out += _case_type_requires(sc, preds)
     succs: dict[str, list[str]] = {i: [] for i in items}
@@ -877,3 +1316,200 @@ def _walk(start: str, edges: dict[str, list[str]]) -> set[str]:
             seen.add(node)
             todo.extend(edges[node])
     return seen
+
+
+def _back_office(value: Any) -> Any:
+    """A department table of a hall scenario as a :class:`BackOffice`.
+
+    Left as it is when invalid, so that the ordinary validation reports its problems with their
+    key paths.
+    """
+    if not isinstance(value, dict):
+        return value
+    try:
+        return BackOffice.model_validate(value)
+    except ValueError:
+        return value
+
+
+def group_departments(group_id: str, group: WindowGroup) -> tuple[str, ...]:
+    """The departments a window group serves (its own id when it names none)."""
+    return group.departments or (group_id,)
+
+
+def hall_problems(sc: Scenario) -> list[tuple[str, str]]:
+    """Cross-references of the service-hall keys (issue 15), as (key path, message)."""
+    out: list[tuple[str, str]] = []
+    deps, items = sc.departments, sc.items
+    for iid, it in items.items():
+        for k, step in enumerate(it.steps):
+            if step.effort is None or step.present or step.department is not None:
+                continue
+            dep = it.department
+            if sc.locations:
+                out.append(
+                    (
+                        f"items.{iid}.steps[{k}]",
+                        "a step that is not present is a back-office delay in a scenario with "
+                        "[locations] (valid: present = true, or a 'delay')",
+                    )
+                )
+    if not sc.locations:
+        for key, value in (
+            ("network", sc.network),
+            ("areas", sc.areas),
+            ("profiles", sc.profiles),
+            ("abandonment", sc.abandonment),
+        ):
+            if value:
+                out.append((key, "needs [locations] (the service-hall network)"))
+        for iid, it in items.items():
+            if it.kind in ("service", "reception") or any(s.present for s in it.steps):
+                out.append(
+                    (
+                        f"items.{iid}",
+                        "present steps and service/reception items need [locations] "
+                        "(valid: declare the halls, or make it an approval item)",
+                    )
+                )
+        for cid, ct in sc.case_types.items():
+            if ct.arrivals.process == "profile" or ct.level_shares:
+                out.append(
+                    (f"case_types.{cid}", "arrival profiles and level_shares need [locations]")
+                )
+        return out
+    if sc.network is None:
+        return [("network", "a scenario with [locations] needs [network] levels = [...]")]
+    levels = sc.network.levels
+    if len(set(levels)) != len(levels):
+        out.append(("network.levels", "lists a level more than once"))
+    if sc.areas:
+        total = sum(a.share for a in sc.areas.values())
+        if abs(total - 1) > 1e-9:
+            out.append(("areas", f"the area shares add up to {total:g} (valid: they sum to 1)"))
+    served: dict[str, list[tuple[str, str]]] = {}  # department -> [(location, level)]
+    for lid, loc in sc.locations.items():
+        if loc.level not in levels:
+            out.append(
+                (
+                    f"locations.{lid}.level",
+                    f"unknown level {loc.level!r} (valid: {', '.join(levels)})",
+                )
+            )
+        if loc.area is not None and loc.area not in sc.areas:
+            valid = ", ".join(sorted(sc.areas)) or "none: declare [areas]"
+            out.append((f"locations.{lid}.area", f"unknown area {loc.area!r} (valid: {valid})"))
+        seen: dict[str, str] = {}
+        for gid, group in loc.windows.items():
+            for k, dep in enumerate(group_departments(gid, group)):
+                path = f"locations.{lid}.windows.{gid}.departments"
+                if dep == "*":
+                    names: Iterable[str] = deps
+                elif dep not in deps:
+                    out.append(
+                        (
+                            f"{path}[{k}]" if group.departments else path,
+                            f"unknown department {dep!r} (valid: {', '.join(sorted(deps))}, '*')",
+                        )
+                    )
+                    continue
+                else:
+                    names = (dep,)
+                for d in names:
+                    if d in seen and seen[d] != gid:
+                        out.append(
+                            (
+                                path,
+                                f"department {d!r} is already served by window group "
+                                f"{seen[d]!r} here (valid: one group per department and location)",
+                            )
+                        )
+                    seen[d] = gid
+                    served.setdefault(d, []).append((lid, loc.level))
+    for iid, it in items.items():
+        for k, lv in enumerate(it.levels):
+            if lv not in levels:
+                out.append(
+                    (
+                        f"items.{iid}.levels[{k}]",
+                        f"unknown level {lv!r} (valid: {', '.join(levels)})",
+                    )
+                )
+        present = any(s.present for s in it.steps)
+        if present and it.department in deps:
+            ok = [lv for _, lv in served.get(it.department, []) if not it.levels or lv in it.levels]
+            if not ok:
+                out.append(
+                    (
+                        f"items.{iid}",
+                        f"no window group at any allowed level serves department "
+                        f"{it.department!r} (valid: add a window group serving it)",
+                    )
+                )
+        for k, m in enumerate(it.receives):
+            if m not in items:
+                out.append(
+                    (f"items.{iid}.receives[{k}]", f"unknown item {m!r} (valid: an item id)")
+                )
+    member_of = {m: iid for iid, it in items.items() for m in it.receives}
+    for cid, ct in sc.case_types.items():
+        arr = ct.arrivals
+        if arr.process == "profile" and arr.profile not in sc.profiles:
+            valid = ", ".join(sorted(sc.profiles)) or "none: declare [profiles.<name>]"
+            out.append(
+                (
+                    f"case_types.{cid}.arrivals.profile",
+                    f"unknown profile {arr.profile!r} (valid: {valid})",
+                )
+            )
+        if ct.level_shares:
+            total = sum(ct.level_shares.values())
+            if abs(total - 1) > 1e-9:
+                out.append(
+                    (f"case_types.{cid}.level_shares", f"the shares add up to {total:g} (valid: 1)")
+                )
+            for lv, share in ct.level_shares.items():
+                if lv not in levels:
+                    out.append(
+                        (
+                            f"case_types.{cid}.level_shares.{lv}",
+                            f"unknown level {lv!r} (valid: {', '.join(levels)})",
+                        )
+                    )
+                    continue
+                at = [loc for loc in sc.locations.values() if loc.level == lv]
+                if share > 0 and not any(loc.area is None for loc in at):
+                    missing = [a for a in sc.areas if not any(loc.area == a for loc in at)]
+                    if missing or not at:
+                        out.append(
+                            (
+                                f"case_types.{cid}.level_shares.{lv}",
+                                f"level {lv!r} has no location for area(s) "
+                                f"{', '.join(missing) or 'any'} (valid: a location per area, or "
+                                "one without an area)",
+                            )
+                        )
+        for iid in ct.items:
+            owner = member_of.get(iid)
+            if owner is not None and owner not in ct.items:
+                continue
+            it = items.get(iid)
+            if it is not None and it.kind == "reception":
+                for m in it.receives:
+                    if m not in ct.items:
+                        out.append(
+                            (
+                                f"items.{iid}.receives",
+                                f"{m!r} is not an item of case type {cid!r}, which the "
+                                "reception serves",
+                            )
+                        )
+    for pid, prof in sc.profiles.items():
+        weights = [
+            w
+            for t in ("", "_saturday", "_sunday", "_holiday")
+            for w in (getattr(prof, f"hour{t}") or {}).values()
+        ]
+        if not any(w > 0 for w in weights):
+            out.append((f"profiles.{pid}.hour", "every weight is 0 (valid: some weight > 0)"))
+    return out
