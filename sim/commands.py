@@ -466,6 +466,22 @@ def _distinct(sources: Sequence[Any], scenarios: Sequence[Scenario]) -> None:
         raise ScenarioError(problems)
 
 
+def _comparable(
+    sources: Sequence[str | Path | Scenario], allow_outside: bool, allow_unstable: bool
+) -> list[Scenario]:
+    """The scenarios of a comparison, opened and checked before anything runs.
+
+    Two scenarios with one name are refused (the comparison tells them apart by name); an
+    overloaded one is refused unless ``allow_unstable``, and then every scenario stops at its
+    horizon, so that the pairs stay comparable.
+    """
+    scenarios = [open_scenario(s, allow_outside=allow_outside) for s in sources]
+    _distinct(sources, scenarios)
+    if _stable(_labels(sources, scenarios), allow_unstable):
+        scenarios = [at_horizon(sc) for sc in scenarios]
+    return scenarios
+
+
 def _compared(
     scenarios: Sequence[Scenario],
     dest: store.Destination | None,
@@ -519,11 +535,7 @@ def compare(
         max_replications=max_replications,
         scheduler=scheduler,
     )
-    sources = (baseline, *alternatives)
-    scenarios = [open_scenario(s, allow_outside=allow_outside) for s in sources]
-    _distinct(sources, scenarios)
-    if _stable(_labels(sources, scenarios), allow_unstable):
-        scenarios = [at_horizon(sc) for sc in scenarios]
+    scenarios = _comparable((baseline, *alternatives), allow_outside, allow_unstable)
     dest = store.prepare(out, overwrite) if out is not None else None
     comp = _compared(
         scenarios,
@@ -595,11 +607,7 @@ def brief(
         max_replications=max_replications,
         scheduler=scheduler,
     )
-    sources = (baseline, *alternatives)
-    scenarios = [open_scenario(s, allow_outside=allow_outside) for s in sources]
-    _distinct(sources, scenarios)
-    if _stable(_labels(sources, scenarios), allow_unstable):
-        scenarios = [at_horizon(sc) for sc in scenarios]
+    scenarios = _comparable((baseline, *alternatives), allow_outside, allow_unstable)
     folder = out if out is not None else store.default_folder(f"brief-{scenarios[0].scenario.name}")
     dest = store.prepare(folder, overwrite)
     comp = _compared(
