@@ -30,7 +30,7 @@ from sim.reforms import (
     staffing,
 )
 from sim.reforms import base as _base
-from sim.reforms.base import Account, LeverParams
+from sim.reforms.base import Account, LeverParams, Note
 from sim.scenario.load import Problem, ScenarioError
 from sim.scenario.schema import Scenario
 
@@ -52,7 +52,16 @@ LEVERS: dict[str, ModuleType] = {
     )
 }
 
-__all__ = ["LEVERS", "Account", "LeverParams", "apply", "apply_all", "check_reforms", "lever"]
+__all__ = [
+    "LEVERS",
+    "Account",
+    "LeverParams",
+    "Note",
+    "apply",
+    "apply_all",
+    "check_reforms",
+    "lever",
+]
 
 
 def lever(name: str) -> ModuleType:
