@@ -43,11 +43,14 @@ def mg1_mean_wait(arrival_rate: float, mean_service: float, var_service: float) 
     return arrival_rate * (var_service + mean_service**2) / (2 * (1 - rho))
 
 
-def expected_passes(probability: float, max_rounds: int) -> float:
+def expected_passes(probability: float, max_rounds: int | None) -> float:
     """Expected number of reviews of a file sent back with ``probability`` each time.
 
-    At most ``max_rounds`` corrections: 1 + p + p^2 + ... + p^max_rounds.
+    At most ``max_rounds`` corrections: 1 + p + p^2 + ... + p^max_rounds; without a cap the
+    geometric sum 1 / (1 - p) (infinite for p = 1: the file never passes).
     """
+    if max_rounds is None:
+        return math.inf if probability >= 1 else 1.0 / (1.0 - probability)
     return sum(probability**r for r in range(max_rounds + 1))
 
 
@@ -77,7 +80,11 @@ def open_hours_per_year(scenario: Scenario, department: str, working_days: float
 
 
 def offered_load(scenario: Scenario) -> list[Load]:
-    """The offered load of every department (rework send-backs are not counted)."""
+    """The offered load of every department.
+
+    Corrections are counted (expected passes per visit); loops of ``rework`` and ``next`` are
+    not (the traffic equations of routed networks are a later check).
+    """
     demand = dict.fromkeys(scenario.departments, 0.0)
     for ct in scenario.case_types.values():
         arr = ct.arrivals

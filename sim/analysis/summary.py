@@ -6,6 +6,19 @@ observations across replications is what the confidence interval is built from �
 of the cases inside one run, which are correlated through the shared queues. Means get Student's t
 interval over replications; quantiles (median, 90th percentile) get a percentile bootstrap over
 replications with a fixed generator, so the summary is reproducible.
+
+Besides the per-case means of :data:`CASE_METRICS`, each replication reports
+
+* ``unfinished_share`` and ``capped_share`` — of the cases that arrived in the window, those
+  still open at the end, and those whose loop a safety cap (``max_rounds``, ``max_visits``) cut
+  short (a run with a capped case is biased: raise or remove the cap);
+* ``one_trip_share`` — of the government items the finished cases handled, the share that took
+  the applicant at most one trip (最多跑一次); ``overdue_share`` — of their timed visits (items
+  with ``time_limit_wd``), the share over the promised limit (only when the scenario sets limits);
+* one metric per declared ``[intervals]`` entry, named as the interval: its mean over the window
+  cases that reached both of its ends.
+
+Means over cases are conditional on finishing: ``unfinished_share`` says how many did not.
 """
 
 from __future__ import annotations
@@ -32,7 +45,7 @@ CASE_METRICS: dict[str, tuple[str, str, str]] = {
     "clock_wd_mean": ("clock_wd", "mean", "statutory working days"),
     "trips_mean": ("trips", "mean", "trips per case"),
     "corrections_mean": ("corrections", "mean", "corrections per case"),
-    "title_wd_mean": ("title_wd", "mean", "working days"),
+    "agent_trips_mean": ("agent_trips", "mean", "agents' trips per case"),
 }
 
 
@@ -79,29 +92,51 @@ def _stat(values: np.ndarray, how: str) -> float:
     return float(np.quantile(values, 0.9))
 
 
+def _share(numerator: float, denominator: float) -> float:
+    return float(numerator / denominator) if denominator else math.nan
+
+
 def per_replication(traces: Sequence[Trace]) -> pd.DataFrame:
     """One row per replication, case type (and ``all``) and metric: the replication's value."""
     rows = []
     for rep, tr in enumerate(traces):
         cases = tr.window_cases()
-        done = cases[cases["finished"]]
-        groups = [(ALL, done)] + [(str(t), g) for t, g in done.groupby("case_type", observed=False)]
-        for ctype, g in groups:
+        intervals = tr.meta.get("intervals", [])
+        groups = [(ALL, cases)] + [
+            (str(t), g) for t, g in cases.groupby("case_type", observed=False)
+        ]
+        for ctype, arrived in groups:
+            g = arrived[arrived["finished"]]
             for metric, (col, how, _) in CASE_METRICS.items():
                 rows.append((rep, ctype, metric, _stat(g[col].to_numpy(float), how), len(g)))
+            n_arrived = len(arrived)
+            rows.append((rep, ctype, "unfinished_share", 1 - len(g) / max(1, n_arrived), len(g)))
+            rows.append(
+                (rep, ctype, "capped_share", _share(arrived["capped"].sum(), n_arrived), n_arrived)
+            )
             rows.append(
                 (
                     rep,
                     ctype,
-                    "unfinished_share",
-                    float(
-                        1
-                        - len(g)
-                        / max(1, len(cases if ctype == ALL else cases[cases["case_type"] == ctype]))
-                    ),
+                    "one_trip_share",
+                    _share(g["items_one_trip"].sum(), g["items_handled"].sum()),
                     len(g),
                 )
             )
+            if tr.meta.get("time_limits"):
+                rows.append(
+                    (
+                        rep,
+                        ctype,
+                        "overdue_share",
+                        _share(g["items_overdue"].sum(), g["items_timed"].sum()),
+                        len(g),
+                    )
+                )
+            for name in intervals:
+                values = arrived[name].to_numpy(float)
+                values = values[np.isfinite(values)]
+                rows.append((rep, ctype, name, _stat(values, "mean"), len(values)))
         for _, d in tr.departments.iterrows():
             rows.append(
                 (rep, f"department:{d['department']}", "utilisation", d["utilisation"], d["tasks"])
@@ -115,6 +150,9 @@ def per_replication(traces: Sequence[Trace]) -> pd.DataFrame:
 def summarise(traces: Sequence[Trace], confidence: float = CONFIDENCE) -> pd.DataFrame:
     """Mean and confidence interval of every metric across replications (tidy table)."""
     reps = per_replication(traces)
+    units = dict(_UNITS)
+    for tr in traces[:1]:
+        units.update({n: u.replace("_", " ") for n, u in tr.meta.get("intervals", {}).items()})
     out = []
     for (group, metric), g in reps.groupby(["group", "metric"], sort=False):
         values = g["value"].to_numpy(float)
@@ -129,7 +167,7 @@ def summarise(traces: Sequence[Trace], confidence: float = CONFIDENCE) -> pd.Dat
                 "ci_high": hi,
                 "replications": int(np.isfinite(values).sum()),
                 "cases": int(g["n"].sum()),
-                "unit": CASE_METRICS.get(metric, ("", "", _UNITS.get(metric, "")))[2],
+                "unit": CASE_METRICS.get(metric, ("", "", units.get(metric, "")))[2],
             }
         )
     return pd.DataFrame(out)
@@ -139,4 +177,7 @@ _UNITS = {
     "utilisation": "share of open staff hours",
     "mean_wait_h": "hours",
     "unfinished_share": "share of cases",
+    "capped_share": "share of cases",
+    "one_trip_share": "share of items",
+    "overdue_share": "share of timed visits",
 }

@@ -1,158 +1,115 @@
 """The SimPy world built from one scenario and one seed.
 
+The scenario is first compiled into a :class:`~sim.model.plan.Plan` (pure data, see
+:mod:`sim.model.plan`); this module is the running world on top of it.
+
 **Departments** are staffed resources. A department keeps its own priority queue (higher case
 priority first, then first come first served) and a count of free staff. When a staff member takes
 a task up, the department computes from its office clock when the effort will be done — work
-advances only in office hours on working days — and schedules a single SimPy timeout for that
-moment. A task therefore costs one event, however many evenings, weekends and holidays it spans.
+advances only in office hours on working days — and schedules a single wake-up for that moment.
+A task therefore costs one event, however many evenings, weekends and holidays it spans. Its
+statistics (tasks, waits, busy hours, queue) are added up as the run goes.
 
 **Cases** walk the precedence graph of their items. Items whose prerequisites are done are
-submitted together (fork); an item waits for all its prerequisites (join). Each item runs its steps
-in order: ``effort`` steps queue at the item's department, ``delay`` steps pass elapsed time that
-holds nobody. After the last step the file may come back for correction (补正): the applicant
-takes the turnaround time, resubmits (a trip), and the item restarts from the configured step at
-the back of the queue. A finished item may send the case back to an earlier item (rework): that
-item and everything between it and this one are handled again. A file leaving a department
-outside the zone takes the department's transfer time to reach the next one.
+handed in together (fork); an item waits for all its prerequisites (join). Each time an item is
+handed in is a **visit**. A visit runs the item's steps in order: ``effort`` steps queue at a
+department, ``delay`` steps pass elapsed time that holds nobody. After the last step the file may
+come back for correction (补正, a *round* within the visit): the applicant takes the turnaround
+time, hands it in again (a trip), and the item restarts from the configured step at the back of
+the queue. When the item is issued, one uniform decides its **route** (``rework`` first, then
+``next``): a *loop* sends the case back to the item itself or an earlier one — that item and every
+item between it and this one are handled again, as new visits —; a *branch* goes on to one later
+item of the choice and skips the others; the remainder carries on along the graph. A file leaving
+a department outside the zone takes the department's transfer time to reach the next one.
+No loop is cut off unless the scenario says so (``max_rounds``, ``max_visits``); a case whose loop
+was cut by such a cap is reported as *capped*.
 
-**Trips.** Each in-person submission to an ``office`` department is one trip; in-person
-submissions to ``zone`` departments on the same day share one trip. Applicant items and online
-submissions cost none.
+**Trips.** Each in-person hand-in to an ``office`` department is one trip; in-person hand-ins to
+``zone`` departments on the same day share one trip. Applicant items and online submissions cost
+none; hand-ins by an agent of the 1+N team are the agent's trips, not the applicant's.
 
-**Randomness** comes from :mod:`sim.model.streams`: every draw is tied to a case (its type and
-index), an item, a step and an attempt, never to the order of events, so scenarios run with the
-same seed share their random numbers (common random numbers).
+**Randomness** comes from :mod:`sim.model.streams`: every draw is keyed by its purpose, the
+case's type and index, the item, the step, the visit and the round, never by the order of
+events, so scenarios run with the same seed share their random numbers (common random numbers),
+and a loop draws afresh at every visit.
 
 Cases are driven by callbacks rather than one generator process per case: a SimPy process costs
 several events per resource use, and the citizen-service scenarios move close to a million items a
-year. The case's verbs are named for what it does: ``submit_item``, ``run_step``,
-``review_outcome``, ``return_for_correction``, ``complete_item``, ``send_back_for_rework``.
+year. The case's verbs are named for what it does: ``submit_item``, ``hand_in``, ``run_step``,
+``review_outcome``, ``return_for_correction``, ``issue``, ``send_back``.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
-from dataclasses import dataclass
+import math
+from collections.abc import Iterable
+from enum import IntEnum
 from typing import Any
 
 import numpy as np
-import simpy
-from simpy.core import NORMAL
-from simpy.events import Event
 
-from sim.model.streams import Streams
-from sim.model.trace import Trace, TraceRecorder
+from sim.model.kernel import Kernel
+from sim.model.plan import (
+    ACTIVITY_KINDS,
+    KIND_APPLICANT,
+    KIND_CORRECTION,
+    KIND_DELAY,
+    KIND_STALL,
+    KIND_TRANSFER,
+    CasePlan,
+    RoutePlan,
+    StepPlan,
+    compile_plan,
+    steps_for,
+)
+from sim.model.streams import MASK, SHIFT, Streams
+from sim.model.tables import MemorySink, Sink
+from sim.model.trace import TABLES, Trace, TraceRecorder
 from sim.model.workcal import HOURS_PER_DAY, OfficeClock, WorkCalendar
-from sim.scenario.load import reachable
 from sim.scenario.schema import Scenario
 
-_KIND_APPLICANT = "applicant"
-# what an elapsed spell of the activity table is
-KIND_DELAY, KIND_APPLICANT, KIND_CORRECTION, KIND_TRANSFER, KIND_STALL = range(5)
-ACTIVITY_KINDS = ("delay", "applicant", "correction", "transfer", "stall")
-_NAN8 = [np.nan] * 8  # stage starts 1-4 at [0:4], stage ends 1-4 at [4:8]
+__all__ = ["ACTIVITY_KINDS", "Case", "Department", "ItemState", "Model", "TABLES"]
+
+NAN = math.nan
 
 
-class Wake(Event):
-    """A SimPy event that fires after ``delay`` with one callback: the engine's only event.
+class ItemState(IntEnum):
+    """Where an item of a case stands."""
 
-    It is a :class:`simpy.events.Event` scheduled on the environment like a ``Timeout``, minus
-    the checks and the separate ``callbacks.append`` that a hot path pays for twice a task.
-    """
-
-    __slots__ = ()
-
-    def __init__(
-        self, env: simpy.Environment, delay: float, value: Any, callback: Callable[[Event], None]
-    ):
-        self.env = env
-        self.callbacks = [callback]
-        self._value = value
-        self._ok = True
-        env.schedule(self, NORMAL, delay)
+    WAITING = 0  # not handed in (prerequisites open, or sent back by a loop)
+    ACTIVE = 1  # handed in: stalled, queued, in work, in correction or in transfer
+    DONE = 2  # issued, skipped or not needed
 
 
-@dataclass(frozen=True)
-class StepPlan:
-    """A step compiled for the engine."""
+WAITING, ACTIVE, DONE = ItemState.WAITING, ItemState.ACTIVE, ItemState.DONE
 
-    name: str
-    effort: Any  # a distribution or None
-    delay: Any
-    unit: str
-    department: Department | None  # who does the effort
-
-
-@dataclass(frozen=True)
-class ItemPlan:
-    """An item compiled for the engine: its department object and steps."""
-
-    id: str
-    code: int
-    stage: int | None
-    department: Department | None
-    steps: tuple[StepPlan, ...]
-    government: bool  # False for the applicant's own work
-    in_person: bool
-    transfer_days: float
-    correction: Any
-    restart_step: int
-    rework: Any
-    in_zone: bool
-    plain_exit: bool  # no correction, no rework, no transfer: done when its last step is
-    probability: float  # share of cases that need it
-    background: bool  # does not hold the case
-    milestone: int  # index of the milestone its finish marks, or -1
-    assessed_steps: tuple[StepPlan, ...] | None  # for cases in a regionally assessed area
-
-
-@dataclass(frozen=True)
-class CasePlan:
-    """The precedence graph of one case type, restricted to the items it needs."""
-
-    type_id: str
-    code: int
-    items: tuple[ItemPlan, ...]
-    preds: tuple[tuple[int, ...], ...]
-    succs: tuple[tuple[int, ...], ...]
-    roots: tuple[int, ...]
-    rework_set: tuple[tuple[int, ...] | None, ...]  # items handled again, target first
-    priority: int
-    assessed_share: float
-    n_foreground: int  # items that hold the case (not background work)
-
-
-def _case_graph(sc: Scenario, items: tuple[str, ...]) -> tuple[list[set[str]], list[set[str]]]:
-    """Nearest predecessors within ``items`` through requires/after edges of absent items."""
-    present = set(items)
-    preds: list[set[str]] = []
-    for iid in items:
-        found: set[str] = set()
-        seen: set[str] = set()
-        todo = list((*sc.items[iid].requires, *sc.items[iid].after))
-        while todo:
-            pre = todo.pop()
-            if pre in seen:
-                continue
-            seen.add(pre)
-            if pre in present:
-                found.add(pre)
-            else:
-                todo.extend((*sc.items[pre].requires, *sc.items[pre].after))
-        preds.append(found)
-    index = {iid: n for n, iid in enumerate(items)}
-    succs: list[set[str]] = [set() for _ in items]
-    for n, ps in enumerate(preds):
-        for p in ps:
-            succs[index[p]].add(items[n])
-    return preds, succs
+# positions in a visit record (a small list per open visit)
+V_NO, V_READY, V_IN, V_RELEASED, V_TRIPS, V_AGENT, V_ROUND, V_CLOCK = range(8)
 
 
 class Department:
     """A staffed resource with office hours and a priority queue (see module docstring)."""
 
-    __slots__ = ("model", "id", "code", "spec", "clock", "free", "queue", "_seq", "_env", "_record")
+    __slots__ = (
+        "model",
+        "id",
+        "code",
+        "spec",
+        "clock",
+        "free",
+        "queue",
+        "_seq",
+        "_kernel",
+        "_record",
+        "h0",
+        "h1",
+        "tasks",
+        "wait_sum",
+        "busy",
+        "waiting",
+        "max_queue",
+    )
 
     def __init__(self, model: Model, dep_id: str, code: int, spec: Any, clock: OfficeClock):
         self.model = model
@@ -163,12 +120,19 @@ class Department:
         self.free = spec.staff
         self.queue: list[tuple[int, int, tuple]] = []
         self._seq = 0
-        self._env = model.env
-        self._record: Callable[[tuple], None] = model.record_task
+        self._kernel = model.kernel
+        self._record = model.recorder.task
+        self.h0, self.h1 = model.warmup_h, model.horizon_h
+        # statistics over the measurement window [h0, h1), added up as the run goes
+        self.tasks = 0  # tasks queued in the window
+        self.wait_sum = 0.0  # their waits (hours)
+        self.busy = 0.0  # staff hours of work done in the window
+        self.waiting = 0.0  # task-hours spent waiting in the window (for the mean queue)
+        self.max_queue = 0  # most tasks waiting for a free staff member at once
 
-    def review(self, case: Case, item: int, step: int, effort: float) -> None:
+    def review(self, case: Case, item: int, step: StepPlan, effort: float) -> None:
         """Queue one task of ``effort`` staff hours for ``case``; it starts when staff is free."""
-        now = self._env._now
+        now = self._kernel.now
         task = (case, item, step, effort, now)
         if self.free:
             self.free -= 1
@@ -176,6 +140,8 @@ class Department:
         else:
             self._seq += 1
             heapq.heappush(self.queue, (-case.plan.priority, self._seq, task))
+            if self.h0 <= now < self.h1 and len(self.queue) > self.max_queue:
+                self.max_queue = len(self.queue)
 
     def _take_up(self, task: tuple, now: float) -> None:
         case, item, step, effort, queued = task
@@ -185,28 +151,47 @@ class Department:
         else:
             started = clock.next_open(now)
             end = clock.finish(started, effort)
+        h0, h1 = self.h0, self.h1
+        if h0 <= queued < h1:
+            self.tasks += 1
+            self.wait_sum += started - queued
+        if started > queued and started > h0 and queued < h1:
+            self.waiting += min(started, h1) - max(queued, h0)
+        if started >= h0 and end <= h1:
+            self.busy += end - started if clock.always else effort
+        elif end > h0 and started < h1:
+            self.busy += max(
+                0.0, clock.open_hours(min(end, h1)) - clock.open_hours(max(started, h0))
+            )
+        visit = case.open[item]
         self._record(
             (
                 case.id,
                 case.plan.items[item].code,
-                step,
+                step.code,
                 self.code,
                 queued,
                 started,
                 end,
-                case.attempt[item],
+                visit[V_NO],
+                visit[V_ROUND],
                 effort,
             )
         )
-        Wake(self._env, end - now, task, self._done)
+        if step.counted:
+            case.spell(item, queued, end)
+        self._kernel.call_after(end - now, self._done, task)
 
-    def _done(self, ev: Event) -> None:
-        case, item, step, _, _ = ev._value
+    def _done(self, task: tuple) -> None:
+        case, item, step, _, _ = task
         if self.queue:
-            self._take_up(heapq.heappop(self.queue)[2], self._env._now)
+            now = self._kernel.now
+            if self.h0 <= now < self.h1 and len(self.queue) > self.max_queue:
+                self.max_queue = len(self.queue)
+            self._take_up(heapq.heappop(self.queue)[2], now)
         else:
             self.free += 1
-        case.finish_step(item, step)
+        case.finish_step(item, step.index)
 
 
 class Case:
@@ -216,28 +201,37 @@ class Case:
         "model",
         "id",
         "plan",
-        "type_code",
         "k",
         "arrival",
         "size",
+        "flags",
+        "assessed",
         "state",
-        "attempt",
-        "corrections_of",
+        "visits",
+        "open",
+        "chosen",
+        "skipped_by",
         "reworks_of",
         "n_left",
         "trips",
+        "agent_trips",
+        "item_trips",
         "corrections",
         "reworks",
         "zone_days",
+        "agent_days",
         "gov_active",
         "idle_since",
         "applicant_wd",
         "stages",
         "finished",
-        "assessed",
         "stalls",
         "problems",
         "milestones",
+        "capped",
+        "spells",
+        "items_timed",
+        "items_overdue",
     )
 
     def __init__(
@@ -247,101 +241,115 @@ class Case:
         self.model = model
         self.id = case_id
         self.plan = plan
-        self.type_code = plan.code
         self.k = k
         self.arrival = arrival
         self.size = size
-        self.state = [0] * n  # 0 waiting, 1 in hand, 2 done
-        self.attempt = [0] * n
-        self.corrections_of: list[int] | None = None  # allocated at the first correction
-        self.reworks_of: list[int] | None = None
+        self.flags = frozenset(
+            name
+            for name, share in plan.flags
+            if share > 0 and model.uniform(("flag", plan.type_id, name), k) < share
+        )
+        self.assessed = "assessed" in self.flags
+        self.state = [WAITING] * n
+        self.visits = [0] * n  # visits begun, per item
+        self.open: list[list | None] = [None] * n  # the open visit record, per item
+        self.chosen: list[bool] | None = None  # branches taken, per gated item
+        self.skipped_by: list[int] | None = None  # which item's choice skipped it
+        self.reworks_of: list[int] | None = None  # rework send-backs, per item
         self.n_left = plan.n_foreground
         self.trips = 0
+        self.agent_trips = 0
+        self.item_trips = [0] * n  # the applicant's trips, per item
         self.corrections = 0
         self.reworks = 0
         self.zone_days: set[int] | None = None
+        self.agent_days: set[int] | None = None
         self.gov_active = 0
         self.idle_since = arrival
         self.applicant_wd = 0.0
-        self.stages = _NAN8[:]
-        self.finished = np.nan
-        self.assessed = (
-            plan.assessed_share > 0
-            and model.uniform(("assessed", plan.type_id), self) < plan.assessed_share
-        )
+        self.stages = [NAN] * (2 * model.plan.n_stages)  # starts, then ends
+        self.finished = NAN
         self.stalls: list[float] | None = None
         self.problems = 0
         self.milestones: list[float] | None = None
+        self.capped = False
+        self.spells: list[float] | None = None  # statutory-clock spells: start, end, ...
+        self.items_timed = 0
+        self.items_overdue = 0
 
     # -- the walk -------------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Submit every item without prerequisites (the first fork)."""
-        for i in self.plan.roots:
-            self.submit_item(i)
-
-    def submit_item(self, i: int) -> None:
-        """Hand item ``i`` in and run its first step.
-
-        The item is skipped if this case does not need it; a blocking problem met on entering
-        the stage is waited out first; an in-person submission counts a trip.
-        """
-        model = self.model
-        now = model.env._now
+    def needs(self, i: int) -> bool:
+        """Whether this case handles item ``i`` now (its draw, flags, branch and variant)."""
         it = self.plan.items[i]
+        if it.when and not self.flags.issuperset(it.when):
+            return False
         if (
             it.probability < 1.0
-            and model.uniform(("needed", self.plan.type_id, it.id), self) >= it.probability
+            and self.model.uniform(("needed", self.plan.type_id, it.id), self.k) >= it.probability
         ):
-            self.state[i] = 1
-            self._mark_done(i, now)
-            return
+            return False
+        if self.plan.gated[i] and not (self.chosen is not None and self.chosen[i]):
+            return False
         if self.assessed and it.assessed_steps is not None and not it.assessed_steps:
-            self.state[i] = 1  # an assessment replaced by the regional assessment
-            self._mark_done(i, now)
+            return False  # an assessment replaced by the regional assessment
+        return True
+
+    def submit_item(self, i: int, released_by: int) -> None:
+        """Item ``i`` is ready: begin a visit, or pass it by if this case does not need it.
+
+        ``released_by`` is the visit-table row whose completion made it ready (-1: the arrival).
+        A blocking problem met on entering the stage is waited out before the hand-in.
+        """
+        model = self.model
+        now = model.kernel.now
+        if not self.needs(i):
+            self.state[i] = DONE
+            self._mark_done(i, now, released_by)
             return
-        self.state[i] = 1
+        it = self.plan.items[i]
+        self.state[i] = ACTIVE
+        self.open[i] = [self.visits[i], now, NAN, released_by, 0, 0, 0, 0.0]
+        self.visits[i] += 1
         if it.government:
             if self.gov_active == 0 and now > self.idle_since:
                 cal = model.calendar
                 self.applicant_wd += cal.wd(now) - cal.wd(self.idle_since)
             self.gov_active += 1
-        if it.stage is not None:
-            st = it.stage - 1
+        st = it.stage
+        if st >= 0:
             if not self.stages[st] <= now:
                 self.stages[st] = now
                 if model.problems is not None:
                     self._meet_problem(st, now)
             if self.stalls is not None and self.stalls[st] > now:
-                model.record_activity((self.id, it.code, 0, KIND_STALL, now, self.stalls[st]))
-                Wake(model.env, self.stalls[st] - now, i, self._hand_in)
+                end = self.stalls[st]
+                model.recorder.activity(
+                    (self.id, it.code, 0, KIND_STALL, now, end, self.open[i][V_NO])
+                )
+                if not model.plan.stop_problems:
+                    self.spell(i, now, end, own=False)
+                model.kernel.call_after(end - now, self.hand_in, i)
                 return
-        if it.in_person:
-            if it.in_zone:
-                self._count_trip(it, now)
-            else:
-                self.trips += 1
-        self.run_step(i, 0)
+        self.hand_in(i)
 
-    def _hand_in(self, ev: Event) -> None:
-        """The stall of the stage is over: the item is handed in after all."""
-        i = ev._value
-        it = self.plan.items[i]
-        if it.in_person:
-            self._count_trip(it, self.model.env._now)
+    def hand_in(self, i: int) -> None:
+        """The file of item ``i`` is handed in (a trip if in person) and its first step runs."""
+        self.open[i][V_IN] = self.model.kernel.now
+        self._count_trip(i)
         self.run_step(i, 0)
 
     def _meet_problem(self, st: int, now: float) -> None:
         """On entering a stage the case may hit a blocking problem that stalls the stage."""
         model = self.model
         p = model.problems.probability.get(str(st + 1), 0.0)
-        if p <= 0 or model.uniform(("problem", self.plan.type_id, st + 1), self) >= p:
+        if p <= 0 or model.uniform(("problem", self.plan.type_id, st + 1), self.k) >= p:
             return
-        stall = model.draw(("stall", self.plan.type_id, st + 1), model.problems.stall, self)
+        stall = model.draw(("stall", self.plan.type_id, st + 1), model.problems.stall, self.k)
         unit = model.problems.stall.unit or "working_days"
         cap = model.problems.cap_days
         if self.stalls is None:
-            self.stalls = [0.0] * 4
+            self.stalls = [0.0] * model.plan.n_stages
         if unit == "working_days":
             end = model.calendar.add_working_days(now, stall if cap is None else min(stall, cap))
         else:
@@ -351,44 +359,39 @@ class Case:
         self.stalls[st] = end
         self.problems += 1
 
-    def _steps(self, it: ItemPlan) -> tuple[StepPlan, ...]:
-        if self.assessed and it.assessed_steps is not None:
-            return it.assessed_steps
-        return it.steps
-
     def run_step(self, i: int, s: int) -> None:
         """Start step ``s`` of item ``i``: queue its effort, or let its delay pass."""
         it = self.plan.items[i]
-        alt = self.assessed and it.assessed_steps is not None
-        step = (it.assessed_steps if alt else it.steps)[s]
-        attempt = self.attempt[i]
-        per_step = self.model._step_cache[self.type_code][i][s] if not alt else None
-        values = (
-            per_step[attempt]
-            if per_step is not None and attempt < len(per_step)
-            else (self.model.variates(self, i, s, attempt, alt))
+        step = steps_for(it, self.assessed)[s]
+        visit = self.open[i]
+        variant = "@assessed" if self.assessed and it.assessed_steps is not None else ""
+        key = (
+            "effort" if step.effort else "delay",
+            self.plan.type_id,
+            it.id + variant,
+            s,
+            visit[V_NO],
+            visit[V_ROUND],
         )
-        if step.effort is not None:
-            step.department.review(self, i, s, values[self.k] * self.size)
+        value = self.model.draw(key, step.dist, self.k)
+        if step.effort:
+            self.model.departments[step.department].review(self, i, step, value * self.size)
         else:
             self.model.after_delay(
-                values[self.k],
+                value,
                 step.unit,
                 self.finish_step,
                 i,
                 s,
                 self,
                 KIND_DELAY if it.government else KIND_APPLICANT,
+                step.counted,
             )
 
     def finish_step(self, i: int, s: int) -> None:
         """Step ``s`` of item ``i`` is done: run the next one, or decide the review's outcome."""
-        it = self.plan.items[i]
-        steps = it.assessed_steps if self.assessed and it.assessed_steps is not None else (it.steps)
-        if s + 1 < len(steps):
+        if s + 1 < len(steps_for(self.plan.items[i], self.assessed)):
             self.run_step(i, s + 1)
-        elif it.plain_exit:
-            self._item_done(i, 0)
         else:
             self.review_outcome(i)
 
@@ -397,129 +400,216 @@ class Case:
         it = self.plan.items[i]
         corr = it.correction
         if corr is not None:
-            if self.corrections_of is None:
-                self.corrections_of = [0] * len(self.state)
-            rounds = self.corrections_of[i]
-            if (
-                rounds < corr.max_rounds
-                and self.model.uniform(("correction", self.plan.type_id, it.id, rounds), self)
-                < corr.probability
-            ):
-                self.return_for_correction(i)
-                return
-        self.complete_item(i)
+            visit = self.open[i]
+            r = visit[V_ROUND]
+            key = ("correction", self.plan.type_id, it.id, visit[V_NO], r)
+            if self.model.uniform(key, self.k) < corr.probability:
+                if it.correction_cap < 0 or r < it.correction_cap:
+                    self.return_for_correction(i)
+                    return
+                self.capped = True
+        self.issue(i)
 
     def return_for_correction(self, i: int) -> None:
-        """The applicant corrects the file (turnaround), resubmits it, and review restarts."""
+        """The applicant corrects the file (turnaround), hands it in again, and review restarts."""
         it = self.plan.items[i]
-        rounds = self.corrections_of[i]
-        self.corrections_of[i] = rounds + 1
+        visit = self.open[i]
+        r = visit[V_ROUND]
         self.corrections += 1
+        turnaround = it.correction.turnaround
         value = self.model.draw(
-            ("turnaround", self.plan.type_id, it.id, rounds), it.correction.turnaround, self
+            ("turnaround", self.plan.type_id, it.id, visit[V_NO], r), turnaround, self.k
         )
         self.model.after_delay(
             value,
-            it.correction.turnaround.unit or "working_days",
+            turnaround.unit or "working_days",
             self.resubmit,
             i,
             0,
             self,
             KIND_CORRECTION,
+            not self.model.plan.stop_corrections,
         )
 
     def resubmit(self, i: int, _: int) -> None:
         """The corrected file is handed in again (a trip) and joins the back of the queue."""
         it = self.plan.items[i]
-        self.attempt[i] += 1
-        if it.in_person:
-            self._count_trip(it, self.model.env._now)
-        self.run_step(i, it.restart_step if it.restart_step < len(self._steps(it)) else 0)
+        self.open[i][V_ROUND] += 1
+        self._count_trip(i)
+        restart = it.restart_step
+        self.run_step(i, restart if restart < len(steps_for(it, self.assessed)) else 0)
 
-    def complete_item(self, i: int) -> None:
-        """The item is issued; it may send the case back, and its file may need transfer."""
-        it = self.plan.items[i]
-        rw = it.rework
-        if rw is not None and self.plan.rework_set[i] is not None:
-            if self.reworks_of is None:
-                self.reworks_of = [0] * len(self.state)
-            rounds = self.reworks_of[i]
-            if (
-                rounds < rw.max_rounds
-                and self.model.uniform(("rework", self.plan.type_id, it.id, rounds), self)
-                < rw.probability
-            ):
-                self.send_back_for_rework(i)
-                return
+    def issue(self, i: int) -> None:
+        """The item is issued: its route is drawn, then the visit closes and the case moves on."""
+        plan = self.plan
+        routes = plan.routes[i]
+        chosen: RoutePlan | None = None
+        if routes:
+            it = plan.items[i]
+            u = self.model.uniform(("route", plan.type_id, it.id, self.open[i][V_NO]), self.k)
+            for route in routes:
+                if u < route.upper:
+                    chosen = route
+                    break
+            if chosen is not None and chosen.loop:
+                if self._loop_capped(i, chosen):
+                    self.capped = True
+                    chosen = None
+                else:
+                    row = self._close_visit(i, True)
+                    self.send_back(i, chosen, row)
+                    return
+            if plan.branches[i]:
+                self._choose_branch(i, chosen)
+        it = plan.items[i]
+        row = self._close_visit(i, False)
         if it.transfer_days > 0:
             self.model.after_delay(
-                it.transfer_days, "working_days", self._item_done, i, 0, self, KIND_TRANSFER
+                it.transfer_days,
+                "working_days",
+                self._item_done,
+                i,
+                row,
+                self,
+                KIND_TRANSFER,
+                not self.model.plan.stop_transfers,
             )
         else:
-            self._item_done(i, 0)
+            self._item_done(i, row)
 
-    def send_back_for_rework(self, i: int) -> None:
-        """Redo the rework target and every item between it and item ``i``."""
-        now = self.model.env._now
-        self.reworks_of[i] += 1
+    def _loop_capped(self, i: int, route: RoutePlan) -> bool:
+        if route.rework and route.cap >= 0:
+            if self.reworks_of is not None and self.reworks_of[i] >= route.cap:
+                return True
+        items = self.plan.items
+        return any(0 < items[j].max_visits <= self.visits[j] for j in route.reset)
+
+    def _choose_branch(self, i: int, route: RoutePlan | None) -> None:
+        """The later items of item ``i``'s choice: the one taken runs, the others are skipped."""
+        n = len(self.plan.items)
+        if self.chosen is None:
+            self.chosen = [False] * n
+            self.skipped_by = [-1] * n
+        for t in self.plan.branches[i]:
+            taken = route is not None and route.target == t
+            self.chosen[t] = taken
+            self.skipped_by[t] = -1 if taken else i
+
+    def send_back(self, i: int, route: RoutePlan, row: int) -> None:
+        """A loop: redo the route's target and every item between it and item ``i``."""
+        now = self.model.kernel.now
+        if route.rework:
+            if self.reworks_of is None:
+                self.reworks_of = [0] * len(self.state)
+            self.reworks_of[i] += 1
         self.reworks += 1
-        redo = self.plan.rework_set[i]
+        items, state = self.plan.items, self.state
+        redo = set(route.reset)
+        if self.skipped_by is not None:  # items a redone choice skipped are open again
+            redo |= {j for j, by in enumerate(self.skipped_by) if by in redo}
         for j in redo:
-            if self.state[j] == 2 and not self.plan.items[j].background:
+            if state[j] == DONE and not items[j].background:
                 self.n_left += 1
-            self.state[j] = 0
-            self.attempt[j] += 1
-        if self.plan.items[i].government:
+            if state[j] != ACTIVE or j == i:
+                state[j] = WAITING
+        if items[i].government:
             self._government_idle(now)
-        self.submit_item(redo[0])
+        self.submit_item(route.target, row)
 
-    def _item_done(self, i: int, _: int) -> None:
-        now = self.model.env._now
+    def _item_done(self, i: int, row: int) -> None:
+        now = self.model.kernel.now
         it = self.plan.items[i]
         if it.government:
-            self.gov_active -= 1
-            if self.gov_active == 0:
-                self.idle_since = now
-        if it.stage is not None:
-            st = it.stage + 3
-            if not self.stages[st] >= now:
-                self.stages[st] = now
+            self._government_idle(now)
+        st = it.stage
+        if st >= 0:
+            end = st + len(self.stages) // 2
+            if not self.stages[end] >= now:
+                self.stages[end] = now
         if it.milestone >= 0:
             if self.milestones is None:
-                self.milestones = [np.nan] * len(self.model.milestone_names)
+                self.milestones = [NAN] * len(self.model.plan.milestones)
             self.milestones[it.milestone] = now
-        self._mark_done(i, now)
+        self._mark_done(i, now, row)
 
-    def _mark_done(self, i: int, now: float) -> None:
+    def _mark_done(self, i: int, now: float, row: int) -> None:
         """Item ``i`` is done: close the case, or submit the successors now free to start."""
-        self.state[i] = 2
-        if not self.plan.items[i].background:
+        self.state[i] = DONE
+        plan = self.plan
+        if not plan.items[i].background:
             self.n_left -= 1
             if self.n_left == 0:
                 self._close(now)
                 return
-        state, preds = self.state, self.plan.preds
-        for j in self.plan.succs[i]:
-            if state[j] == 0 and all(state[p] == 2 for p in preds[j]):
-                self.submit_item(j)
+        state, preds = self.state, plan.preds
+        for j in plan.succs[i]:
+            if state[j] == WAITING and all(state[p] == DONE for p in preds[j]):
+                self.submit_item(j, row)
 
     # -- bookkeeping ----------------------------------------------------------------------------
 
-    def _count_trip(self, it: ItemPlan, now: float) -> None:
-        if it.in_zone:
-            day = int(now // HOURS_PER_DAY)
-            if self.zone_days is None:
-                self.zone_days = {day}
-            elif day in self.zone_days:
-                return
+    def spell(self, i: int, start: float, end: float, own: bool = True) -> None:
+        """Item ``i`` spent ``[start, end)`` on the statutory clock.
+
+        The spell goes on the case's clock when the item counts under the ``[clock]`` rules,
+        and (``own``) on the open visit's own clock when the item has a promised time limit.
+        """
+        it = self.plan.items[i]
+        if it.on_clock:
+            if self.spells is None:
+                self.spells = [start, end]
             else:
-                self.zone_days.add(day)
-        self.trips += 1
+                self.spells += (start, end)
+        if own and it.time_limit_wd:
+            cal = self.model.calendar
+            self.open[i][V_CLOCK] += cal.wd(end) - cal.wd(start)
+
+    def _count_trip(self, i: int) -> None:
+        it = self.plan.items[i]
+        if not it.in_person:
+            return
+        visit = self.open[i]
+        if it.by_agent:
+            visit[V_AGENT] += 1
+            if not it.in_zone or self._new_zone_day(True):
+                self.agent_trips += 1
+            return
+        visit[V_TRIPS] += 1
+        self.item_trips[i] += 1
+        if not it.in_zone or self._new_zone_day(False):
+            self.trips += 1
+
+    def _new_zone_day(self, agent: bool) -> bool:
+        """Whether a zone hand-in today is a new trip (same-day zone hand-ins share one)."""
+        day = int(self.model.kernel.now // HOURS_PER_DAY)
+        days = self.agent_days if agent else self.zone_days
+        if days is None:
+            if agent:
+                self.agent_days = {day}
+            else:
+                self.zone_days = {day}
+            return True
+        if day in days:
+            return False
+        days.add(day)
+        return True
 
     def _government_idle(self, now: float) -> None:
         self.gov_active -= 1
         if self.gov_active == 0:
             self.idle_since = now
+
+    def _close_visit(self, i: int, sent_back: bool) -> int:
+        """Record the open visit of item ``i`` as done now; return its row in the visit table."""
+        visit = self.open[i]
+        self.open[i] = None
+        limit = self.plan.items[i].time_limit_wd
+        overdue = -1
+        if limit:
+            self.items_timed += 1
+            overdue = int(visit[V_CLOCK] > limit)
+            self.items_overdue += overdue
+        return self.model.recorder.visit(self, i, visit, self.model.kernel.now, overdue, sent_back)
 
     def _close(self, now: float) -> None:
         self.finished = now
@@ -528,120 +618,136 @@ class Case:
             self.applicant_wd += cal.wd(now) - cal.wd(self.idle_since)
         self.model.recorder.case(self)
 
+    def clock_wd(self) -> float:
+        """Working days on the statutory clock: the union of the case's counted spells."""
+        spells = self.spells
+        if not spells:
+            return 0.0
+        pairs = sorted(zip(spells[::2], spells[1::2], strict=True))
+        wd = self.model.calendar.wd
+        total = 0.0
+        start, end = pairs[0]
+        for s, e in pairs[1:]:
+            if s > end:
+                total += wd(end) - wd(start)
+                start, end = s, e
+            elif e > end:
+                end = e
+        return total + wd(end) - wd(start)
+
+    def one_trip_items(self) -> tuple[int, int]:
+        """Government items this case handled, and those that took the applicant <= 1 trip."""
+        handled = one = 0
+        for it, n, trips in zip(self.plan.items, self.visits, self.item_trips, strict=True):
+            if n and it.government:
+                handled += 1
+                one += trips <= 1
+        return handled, one
+
 
 class Model:
-    """One replication of one scenario: build with a scenario and a seed, then :meth:`run`."""
+    """One replication of one scenario: build with a scenario and a seed, then :meth:`run`.
 
-    def __init__(self, scenario: Scenario, seed: int | None = None, replication: int = 0):
+    ``sink`` receives the tables in chunks as the run goes (default: a :class:`MemorySink`,
+    whose tables end up on the trace); ``keep`` names the per-event tables recorded at all
+    (any of ``"tasks"``, ``"activities"``, ``"visits"``; default all three). The cases table is
+    always recorded and always on the trace.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int | None = None,
+        replication: int = 0,
+        sink: Sink | None = None,
+        keep: Iterable[str] = TABLES,
+    ):
         self.scenario = sc = scenario
         self.seed = sc.experiment.seed if seed is None else int(seed)
         self.replication = replication
-        self.env = simpy.Environment()
-        self.recorder = TraceRecorder()
-        self.record_task = self.recorder.tasks.extend
-        self.record_activity = self.recorder.activities.extend
+        keep = tuple(keep)
+        unknown = sorted(set(keep) - set(TABLES))
+        if unknown:
+            raise ValueError(f"keep: unknown table(s) {unknown} (valid: {', '.join(TABLES)})")
+        self.plan = plan = compile_plan(sc)
+        self.kernel = Kernel()
         info = sc.scenario
         self.horizon_h = info.horizon_days * HOURS_PER_DAY
         self.warmup_h = info.warmup_days * HOURS_PER_DAY
         self.end_h = (info.horizon_days + info.drain_days) * HOURS_PER_DAY
         self.calendar = WorkCalendar(info.start, int(info.horizon_days + info.drain_days) + 60)
         self.streams = Streams(self.seed, replication)
-        self._variates: dict[tuple, np.ndarray] = {}
-        self.dep_ids = tuple(sc.departments)
-        self.departments = {
-            d: Department(self, d, n, spec, OfficeClock(self.calendar, spec.hours))
+        self._draws: dict[tuple, list] = {}
+        self.recorder = TraceRecorder(self, MemorySink() if sink is None else sink, keep)
+        self.departments = [
+            Department(self, d, n, spec, OfficeClock(self.calendar, spec.hours))
             for n, (d, spec) in enumerate(sc.departments.items())
-        }
-        self.milestone_names = list(sc.scenario.milestones)
-        self.item_ids = tuple(sc.items)
-        self._items = {iid: self._compile_item(n, iid) for n, iid in enumerate(self.item_ids)}
-        self.type_ids = tuple(sc.case_types)
-        self.plans = [self._compile_case(n, t) for n, t in enumerate(self.type_ids)]
-        self._step_cache = [[[[] for _ in it.steps] for it in plan.items] for plan in self.plans]
-        self._alt_cache: dict[tuple[int, int, int], list] = {}
+        ]
         self.problems = sc.problems if sc.problems.probability else None
-        self.arrivals = [self._arrival_times(t) for t in self.type_ids]
-        self.counts = [len(a) for a in self.arrivals]
-        self.recorder.open = [None] * sum(self.counts)
+        self.arrivals = [self._arrival_times(t) for t in plan.type_ids]
         self._ran = False
 
-    # -- compilation ----------------------------------------------------------------------------
+    # -- draws and delays -----------------------------------------------------------------------
 
-    def _compile_item(self, code: int, iid: str) -> ItemPlan:
-        it = self.scenario.items[iid]
-        dep = self.departments[it.department] if it.department is not None else None
-        name_of = {item: name for name, item in self.scenario.scenario.milestones.items()}
+    def uniform(self, key: tuple, k: int) -> float:
+        """The uniform of stream ``key`` that belongs to case index ``k`` of its type."""
+        blocks = self._draws.get(key)
+        if blocks is None:
+            blocks = self._draws[key] = []
+        b = k >> SHIFT
+        while len(blocks) <= b:
+            blocks.append(None)
+        block = blocks[b]
+        if block is None:
+            block = blocks[b] = self.streams.block(key, b).tolist()
+        return block[k & MASK]
 
-        def compile_steps(steps: tuple) -> tuple[StepPlan, ...]:
-            return tuple(
-                StepPlan(
-                    s.name,
-                    s.effort,
-                    s.delay,
-                    (s.delay.unit or "working_days") if s.delay is not None else "hours",
-                    self.departments[s.department] if s.department else dep,
-                )
-                for s in steps
-            )
+    def draw(self, key: tuple, dist: Any, k: int) -> float:
+        """The variate of stream ``key`` under ``dist`` for case index ``k`` of its type."""
+        blocks = self._draws.get(key)
+        if blocks is None:
+            blocks = self._draws[key] = []
+        b = k >> SHIFT
+        while len(blocks) <= b:
+            blocks.append(None)
+        block = blocks[b]
+        if block is None:
+            block = blocks[b] = dist.ppf(self.streams.block(key, b)).tolist()
+        return block[k & MASK]
 
-        steps = compile_steps(it.steps)
-        government = it.kind != _KIND_APPLICANT
-        online = it.submitted_online
-        in_zone = dep is not None and (it.in_zone or dep.spec.location == "zone")
-        restart = 0
-        if it.correction is not None and it.correction.from_step is not None:
-            restart = [s.name for s in it.steps].index(it.correction.from_step)
-        return ItemPlan(
-            id=iid,
-            code=code,
-            stage=it.stage,
-            department=dep,
-            steps=steps,
-            government=government,
-            in_person=government and not online and it.needs_trip,
-            transfer_days=0.0 if (dep is None or online or in_zone) else dep.spec.transfer_days,
-            correction=it.correction,
-            restart_step=restart,
-            rework=it.rework,
-            in_zone=in_zone,
-            plain_exit=it.correction is None
-            and it.rework is None
-            and (dep is None or online or in_zone or dep.spec.transfer_days == 0),
-            probability=it.probability,
-            background=it.background,
-            milestone=self.milestone_names.index(name_of[iid]) if iid in name_of else -1,
-            assessed_steps=None if it.assessed_steps is None else compile_steps(it.assessed_steps),
-        )
+    def after_delay(
+        self,
+        value: float,
+        unit: str,
+        then: Any,
+        i: int,
+        s: int,
+        case: Case,
+        kind: int,
+        counted: bool,
+    ) -> None:
+        """Call ``then(i, s)`` once an elapsed delay of ``value`` ``unit`` has passed.
 
-    def _compile_case(self, code: int, type_id: str) -> CasePlan:
-        ct = self.scenario.case_types[type_id]
-        ids = ct.items
-        index = {iid: n for n, iid in enumerate(ids)}
-        pred_names, succ_names = _case_graph(self.scenario, ids)
-        preds = tuple(tuple(sorted(index[p] for p in ps)) for ps in pred_names)
-        succs = tuple(tuple(sorted(index[s] for s in ss)) for ss in succ_names)
-        rework_set: list[tuple[int, ...] | None] = []
-        for n, iid in enumerate(ids):
-            rw = self.scenario.items[iid].rework
-            if rw is None or rw.to not in index:
-                rework_set.append(None)
-                continue
-            t = index[rw.to]
-            between = reachable([t], succs) & reachable([n], preds)
-            order = [t] + sorted(between - {t})
-            rework_set.append(tuple(order))
-        return CasePlan(
-            type_id=type_id,
-            code=code,
-            items=tuple(self._items[i] for i in ids),
-            preds=preds,
-            succs=succs,
-            roots=tuple(n for n, p in enumerate(preds) if not p),
-            rework_set=tuple(rework_set),
-            priority=ct.priority,
-            assessed_share=ct.assessed_share,
-            n_foreground=sum(not self._items[i].background for i in ids),
-        )
+        The spell is recorded in the activity table as ``kind`` (see ``ACTIVITY_KINDS``), and on
+        the statutory clock when ``counted``.
+        """
+        now = self.kernel.now
+        if unit == "working_days":
+            end = self.calendar.add_working_days(now, value)
+        elif unit == "calendar_days":
+            end = now + value * HOURS_PER_DAY
+        else:
+            end = now + value
+        visit = case.open[i]
+        v = visit[V_NO] if visit is not None else case.visits[i] - 1
+        self.recorder.activity((case.id, case.plan.items[i].code, s, kind, now, end, v))
+        if counted and visit is not None:
+            case.spell(i, now, end)
+        elif counted and kind == KIND_TRANSFER and case.plan.items[i].on_clock:
+            case.spells = [now, end] if case.spells is None else case.spells + [now, end]
+        self.kernel.call_after(end - now, _Then(then, i, s), None)
+
+    # -- running --------------------------------------------------------------------------------
 
     def _arrival_times(self, type_id: str) -> np.ndarray:
         arr = self.scenario.case_types[type_id].arrivals
@@ -658,71 +764,6 @@ class Model:
                 return t[t < self.horizon_h]
             n *= 2
 
-    # -- draws and delays -----------------------------------------------------------------------
-
-    def variates(self, case: Case, i: int, s: int, attempt: int, alt: bool = False) -> list[float]:
-        """Variates of step ``s`` of the case's item ``i`` at ``attempt``, one per case.
-
-        Batch-drawn from the stream named for them, cached as a list for fast indexing.
-        """
-        plan = case.plan
-        it = plan.items[i]
-        if alt:
-            per_step = self._alt_cache.setdefault((case.type_code, i, s), [])
-        else:
-            per_step = self._step_cache[case.type_code][i][s]
-        while len(per_step) <= attempt:
-            step = (it.assessed_steps if alt else it.steps)[s]
-            kind = "effort" if step.effort is not None else "delay"
-            key = (kind, plan.type_id, it.id + ("@assessed" if alt else ""), s, len(per_step))
-            dist = step.effort if step.effort is not None else step.delay
-            per_step.append(dist.ppf(self.streams.uniforms(key, self.counts[plan.code])).tolist())
-        return per_step[attempt]
-
-    def draw(self, key: tuple, dist: Any, case: Case) -> float:
-        """The case's variate of stream ``key`` under ``dist`` (batch-drawn, cached)."""
-        arr = self._variates.get(key)
-        if arr is None:
-            arr = self._variates[key] = dist.ppf(
-                self.streams.uniforms(key, self.counts[case.type_code])
-            ).tolist()
-        return arr[case.k]
-
-    def uniform(self, key: tuple, case: Case) -> float:
-        """The case's uniform of stream ``key``."""
-        arr = self._variates.get(key)
-        if arr is None:
-            arr = self._variates[key] = self.streams.uniforms(
-                key, self.counts[case.type_code]
-            ).tolist()
-        return arr[case.k]
-
-    def after_delay(
-        self,
-        value: float,
-        unit: str,
-        then: Callable[[int, int], None],
-        i: int,
-        s: int,
-        case: Case,
-        kind: int,
-    ) -> None:
-        """Call ``then(i, s)`` once an elapsed delay of ``value`` ``unit`` has passed.
-
-        The spell is recorded in the activity table as ``kind`` (see ``ACTIVITY_KINDS``).
-        """
-        now = self.env._now
-        if unit == "working_days":
-            end = self.calendar.add_working_days(now, value)
-        elif unit == "calendar_days":
-            end = now + value * HOURS_PER_DAY
-        else:
-            end = now + value
-        self.record_activity((case.id, case.plan.items[i].code, s, kind, now, end))
-        Wake(self.env, end - now, None, lambda _ev: then(i, s))
-
-    # -- running --------------------------------------------------------------------------------
-
     def _schedule_arrivals(self) -> None:
         """Merge the arrivals of all case types in time order and schedule the first one."""
         times = np.concatenate(self.arrivals)
@@ -732,28 +773,30 @@ class Model:
         self._queue = list(
             zip(times[order].tolist(), types[order].tolist(), ks[order].tolist(), strict=True)
         )
-        self._sizes_by_type = [self._sizes(n).tolist() for n in range(len(self.plans))]
+        self._sizes_by_type = [self._sizes(n).tolist() for n in range(len(self.plan.cases))]
+        self.recorder.expect(len(self._queue))
         self._next = 0
         if self._queue:
-            Wake(self.env, self._queue[0][0], None, self._arrive)
+            self.kernel.call_after(self._queue[0][0], self._arrive)
 
-    def _arrive(self, _ev: Event) -> None:
+    def _arrive(self, _: None) -> None:
         """A case arrives: create it, schedule the next arrival, and submit its first items."""
         n = self._next
         _, type_code, k = self._queue[n]
-        t = self.env._now  # the clock's own value: the list's may differ in the last bit
-        case = Case(self, n, self.plans[type_code], k, t, self._sizes_by_type[type_code][k])
-        self.recorder.open[n] = case
+        t = self.kernel.now  # the clock's own value: the list's may differ in the last bit
+        case = Case(self, n, self.plan.cases[type_code], k, t, self._sizes_by_type[type_code][k])
+        self.recorder.arrival(case)
         self._next = n + 1
         if n + 1 < len(self._queue):
-            Wake(self.env, self._queue[n + 1][0] - t, None, self._arrive)
+            self.kernel.call_after(self._queue[n + 1][0] - t, self._arrive)
         for i in case.plan.roots:
-            case.submit_item(i)
+            if case.state[i] == WAITING:
+                case.submit_item(i, -1)
 
     def _sizes(self, n: int) -> np.ndarray:
-        type_id = self.type_ids[n]
+        type_id = self.plan.type_ids[n]
         dist = self.scenario.case_types[type_id].size
-        return dist.ppf(self.streams.uniforms(("size", type_id), self.counts[n]))
+        return dist.ppf(self.streams.uniforms(("size", type_id), len(self.arrivals[n])))
 
     def run(self) -> Trace:
         """Run the replication to the end of the horizon plus drain, and return its trace."""
@@ -761,5 +804,17 @@ class Model:
             raise RuntimeError("a Model runs once; build a new one for another replication")
         self._ran = True
         self._schedule_arrivals()
-        self.env.run(until=self.end_h)
-        return self.recorder.build(self)
+        self.kernel.run(until=self.end_h)
+        return self.recorder.build()
+
+
+class _Then:
+    """A delayed ``then(i, s)`` (a callable object is cheaper than a closure per delay)."""
+
+    __slots__ = ("then", "i", "s")
+
+    def __init__(self, then: Any, i: int, s: int):
+        self.then, self.i, self.s = then, i, s
+
+    def __call__(self, _: None) -> None:
+        self.then(self.i, self.s)

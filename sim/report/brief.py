@@ -159,7 +159,7 @@ def write_brief(comparison, out: Path, lang: str = "en") -> Path:
             name = alt.scenario.scenario.name
             d = comparison.delta(name, "approval_wd_mean")
             tr = comparison.delta(name, "trips_mean")
-            ti = comparison.delta(name, "title_wd_mean")
+            ti = comparison.delta(name, "completion_to_title_wd")
             sc = comparison.delta(name, "clock_wd_mean")
             headline.append(
                 w["headline"].format(
@@ -186,7 +186,7 @@ def write_brief(comparison, out: Path, lang: str = "en") -> Path:
                 lo=v["ci_low"],
                 hi=v["ci_high"],
                 ta=base.value("trips_mean")["mean"],
-                ca=base.value("title_wd_mean")["mean"],
+                ca=base.value("completion_to_title_wd")["mean"],
             )
         )
     from sim.analysis.breakdown import bottleneck

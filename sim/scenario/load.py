@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from sim.scenario.schema import ListArrivals, Scenario
+from sim.scenario.schema import ListArrivals, Scenario, policy_problems
 
 
 @dataclass(frozen=True)
@@ -411,6 +411,7 @@ def check_references(sc: Scenario, file: str) -> list[Problem]:
                         f"{', '.join(sorted(ancestors(iid, sc))) or 'none'})",
                     )
                 )
+    out.extend(Problem(file, path, message) for path, message in policy_problems(sc))
     return out
 
 

@@ -170,11 +170,12 @@ class Correction(BaseModel):
         default_factory=lambda: Deterministic(value=5, unit="working_days"),
         description="Applicant's time to correct and resubmit (default 5 working days).",
     )
-    max_rounds: int = Field(
-        default=3,
+    max_rounds: int | None = Field(
+        default=None,
         ge=1,
-        le=20,
-        description="At most this many corrections per item; after them the file passes.",
+        le=10_000,
+        description="Safety cap: at most this many corrections per visit of the item, after "
+        "which the file passes and the run reports the case as capped (default: no cap).",
     )
     from_step: str | None = Field(
         default=None,
@@ -191,7 +192,30 @@ class Rework(BaseModel):
         description="The earlier item to redo; it and every item between it and "
         "this one are handled again."
     )
-    max_rounds: int = Field(default=1, ge=1, le=10, description="At most this many send-backs.")
+    max_rounds: int | None = Field(
+        default=None,
+        ge=1,
+        le=10_000,
+        description="Safety cap: at most this many send-backs from this item per case; the run "
+        "reports a case that hits it as capped (default: no cap).",
+    )
+
+
+# --------------------------------------------------------------------------- routing as data
+
+
+class Route(BaseModel):
+    """One branch of an item's exclusive choice after it is issued (like a BPMN XOR gateway)."""
+
+    model_config = _FROZEN
+    to: Identifier = Field(
+        description="The item the case goes to: the item itself or an earlier one (a loop: it and "
+        "every item between it and this one are handled again), or a later one (a branch: the "
+        "later items named in this list but not chosen are skipped)."
+    )
+    probability: float = Field(
+        ge=0, le=1, description="Chance of this branch, drawn afresh at every visit."
+    )
 
 
 class Item(BaseModel):
@@ -202,9 +226,10 @@ class Item(BaseModel):
     stage: int | None = Field(
         default=None,
         ge=1,
-        le=4,
-        description="Approval stage 1-4 (立项用地规划许可, 工程建设许可, 施工许可, 竣工验收); "
-        "may be left out only for applicant items.",
+        le=100,
+        description="Stage of the item, 1-based into the scenario's 'stages' list (without that "
+        "list: stages are numbered 1..N by the largest used); may be left out only for applicant "
+        "items.",
     )
     department: str | None = Field(
         default=None, description="Department that handles it; not for applicant items."
@@ -258,6 +283,46 @@ class Item(BaseModel):
     )
     tags: tuple[str, ...] = Field(default=(), description="Free labels that reforms may read.")
 
+    # -- routing, caps, statutory clock and reform indicators (engine, contract A) -------------
+    next: tuple[Route, ...] = Field(
+        default=(),
+        description="Exclusive choice after the item is issued, drawn afresh at every visit: "
+        "[{ to = <item>, probability = p }, ...]; probabilities (with 'rework') sum to at most "
+        "1, and the remainder carries on along 'requires'/'after'. A route to an item that a "
+        "case type does not list carries on for that case type.",
+    )
+    max_visits: int | None = Field(
+        default=None,
+        ge=1,
+        le=1_000_000,
+        description="Safety cap on the visits of this item per case: a loop that would hand it "
+        "in more often carries on instead, and the run reports the case as capped (default: "
+        "no cap).",
+    )
+    clock: bool | None = Field(
+        default=None,
+        description="Whether the item's handling counts on the statutory clock; default: by its "
+        "kind, as [clock] kinds says (e.g. true for a commissioned intermediary counted by the "
+        "province).",
+    )
+    time_limit_wd: float | None = Field(
+        default=None,
+        gt=0,
+        le=10_000,
+        description="Promised time limit (承诺时限) in working days: a visit whose working days "
+        "on the item's own statutory clock exceed it is overdue.",
+    )
+    submitted_by: Literal["applicant", "agent"] = Field(
+        default="applicant",
+        description="Who hands the file in: the applicant (trips counted in 'trips') or an agent "
+        "of the 1+N agency team (counted in 'agent_trips').",
+    )
+    when: tuple[Identifier, ...] = Field(
+        default=(),
+        description="Case flags (see case_types.<id>.flags) a case must all have to need this "
+        "item; 'probability' applies on top.",
+    )
+
     @model_validator(mode="after")
     def _kind_rules(self) -> Item:
         if self.kind == "applicant":
@@ -267,7 +332,7 @@ class Item(BaseModel):
             if self.department is None:
                 raise ValueError(f"a {self.kind} item needs a 'department'")
             if self.stage is None:
-                raise ValueError(f"a {self.kind} item needs a 'stage' (1-4)")
+                raise ValueError(f"a {self.kind} item needs a 'stage' (1 or more)")
         if self.assessed_steps is not None and not self.regional:
             raise ValueError("'assessed_steps' is only for items flagged 'regional'")
         if self.kind == "applicant" and any(
@@ -281,6 +346,23 @@ class Item(BaseModel):
                     f"correction.from_step {self.correction.from_step!r} is not a step of this "
                     f"item (valid: {', '.join(names)})"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _routing(self) -> Item:
+        targets = [r.to for r in self.next]
+        dupes = sorted({t for t in targets if targets.count(t) > 1})
+        if dupes:
+            raise ValueError(f"'next' names {', '.join(dupes)} more than once")
+        if self.rework is not None and self.rework.to in targets:
+            raise ValueError(f"'next' and 'rework' both send the case to {self.rework.to!r}")
+        total = sum(r.probability for r in self.next)
+        total += self.rework.probability if self.rework is not None else 0.0
+        if total > 1 + 1e-9:
+            raise ValueError(
+                f"the probabilities of 'next' (and 'rework') add up to {total:g}; they must add "
+                "up to at most 1 (the remainder carries on along 'requires'/'after')"
+            )
         return self
 
 
@@ -340,6 +422,31 @@ class CaseType(BaseModel):
         "case); they use the 'assessed_steps' of regional items.",
     )
 
+    # -- case flags (engine, contract A) ------------------------------------------------------
+    flags: dict[Identifier, Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=dict,
+        description="Attributes drawn once per case with the given share, e.g. { riverside = "
+        "0.25 }; items with 'when' are needed only by cases that have all their flags. The flag "
+        "'assessed' is the regionally assessed area (the same as 'assessed_share').",
+    )
+
+    @model_validator(mode="after")
+    def _assessed_once(self) -> CaseType:
+        if "assessed" in self.flags and self.assessed_share > 0:
+            raise ValueError(
+                "give the assessed area either as 'assessed_share' or as the flag 'assessed', "
+                "not both"
+            )
+        return self
+
+    @property
+    def flag_shares(self) -> dict[str, float]:
+        """Every flag with its share, the regionally assessed area included as 'assessed'."""
+        out = dict(self.flags)
+        if self.assessed_share > 0:
+            out["assessed"] = self.assessed_share
+        return out
+
 
 class ScenarioInfo(BaseModel):
     """The scenario's name and time frame."""
@@ -347,6 +454,11 @@ class ScenarioInfo(BaseModel):
     model_config = _FROZEN
     name: str = Field(min_length=1, description="Name used in results folders and charts.")
     description: str = Field(default="", description="What the scenario represents.")
+    title: Names | None = Field(
+        default=None,
+        description="Display name for briefings and charts, { zh = ..., en = ... } (default: "
+        "the name).",
+    )
     start: dt.date = Field(description="First day (ISO date); the clock starts at 00:00.")
     horizon_days: float = Field(
         gt=0, le=36_500, description="Cases arrive during this many calendar days."
@@ -358,9 +470,8 @@ class ScenarioInfo(BaseModel):
     )
     milestones: dict[Identifier, str] = Field(
         default_factory=dict,
-        description="Named milestones: the finish of an item, recorded per case (e.g. "
-        'completion = "construction", title = "first_registration"). With \'completion\' '
-        "and 'title', time to title is measured between them (else: the stage-4 span).",
+        description="Named milestones: the (last) finish of an item, recorded per case as the "
+        'column <name>_h (e.g. completion = "construction"); [intervals] measure between them.',
     )
     drain_days: float = Field(
         default=1095,
@@ -385,10 +496,10 @@ class Problems(BaseModel):
 
     model_config = _FROZEN
     probability: dict[
-        Annotated[str, Field(pattern=r"^[1-4]$")], Annotated[float, Field(ge=0, le=1)]
+        Annotated[str, Field(pattern=r"^[1-9][0-9]?$")], Annotated[float, Field(ge=0, le=1)]
     ] = Field(
         default_factory=dict,
-        description="Chance, per stage ('1'..'4'), that a case hits a problem on entering it.",
+        description="Chance, per stage ('1', '2', ...), that a case hits a problem on entering it.",
     )
     stall: Distribution = Field(
         default_factory=lambda: Deterministic(value=20, unit="working_days"),
@@ -400,6 +511,81 @@ class Problems(BaseModel):
         description="With problem coordination: a stall is escalated and ends after at most "
         "this many working days (none: no cap).",
     )
+
+
+# --------------------------------------------------------------------------- policy as data
+
+CASE_MEASURES = (
+    "lead_wd",
+    "lead_days",
+    "approval_wd",
+    "clock_wd",
+    "trips",
+    "agent_trips",
+    "corrections",
+    "reworks",
+    "problems",
+    "visits",
+)
+"""Per-case measures of the cases table that a target may name (besides stages and intervals)."""
+
+
+class Interval(BaseModel):
+    """A span measured per case between two events, reported as a column and a metric."""
+
+    model_config = _FROZEN
+    name: Names = Field(default_factory=Names, description="Display name (zh and en).")
+    from_: str = Field(
+        default="arrival",
+        alias="from",
+        description="Where it starts: 'arrival' or the name of a milestone.",
+    )
+    to: str = Field(default="finish", description="Where it ends: 'finish' or a milestone.")
+    unit: Literal["working_days", "calendar_days"] = Field(
+        default="working_days", description="working_days (statutory) or calendar_days."
+    )
+
+
+ClockStop = Literal["corrections", "problems", "unclocked_steps", "transfers"]
+
+
+class ClockRules(BaseModel):
+    """The statutory clock (法定时限): what counts on it and what stops it.
+
+    The clock of a case runs while at least one of its counted items is in the government's
+    hands: queued or in work, in an elapsed step, or its file in transfer, minus the stops.
+    The defaults follow the Administrative Licensing Law (行政许可法): working days (Art. 82);
+    hearings, tendering, auction, testing, expert review are not counted (Art. 45, steps with
+    ``clock = false``); the applicant's corrections are the applicant's time (Art. 32).
+    """
+
+    model_config = _FROZEN
+    kinds: tuple[
+        Literal["approval", "public_service", "assessment", "intermediary", "applicant"], ...
+    ] = Field(
+        default=("approval", "assessment", "public_service"),
+        description="Item kinds whose handling counts (an item's own 'clock' overrides).",
+    )
+    stops: tuple[ClockStop, ...] = Field(
+        default=("corrections", "problems", "unclocked_steps"),
+        description="What stops the clock: 'corrections' (the applicant's turnaround), "
+        "'problems' (blocking-problem stalls), 'unclocked_steps' (steps with clock = false), "
+        "'transfers' (paper files between departments).",
+    )
+    source: str = Field(default="", description="Where the rules come from (law, notice, URL).")
+
+
+class Target(BaseModel):
+    """A national or provincial target the briefing draws against a per-case measure."""
+
+    model_config = _FROZEN
+    name: Names = Field(default_factory=Names, description="Display name (zh and en).")
+    metric: str = Field(
+        description="The per-case measure: a column of the cases table such as 'clock_wd' or "
+        "'lead_wd', a stage ('stage2_wd') or an interval name."
+    )
+    value: float = Field(ge=0, le=1e6, description="The target value, in the measure's unit.")
+    source: str = Field(min_length=1, description="The document that sets it (title, URL).")
 
 
 class Experiment(BaseModel):
@@ -431,3 +617,156 @@ class Scenario(BaseModel):
         default=(),
         description="Reforms already applied to this scenario (set by the tool; lineage).",
     )
+
+    # -- policy as data (engine, contract A.4) ------------------------------------------------
+    stages: tuple[Names, ...] = Field(
+        default=(),
+        description="The approval stages in order, e.g. [{ zh = ..., en = ... }, ...]; "
+        "items' 'stage' is 1-based into it. Without it, stages are numbered 1..N by the "
+        "largest used.",
+    )
+    intervals: dict[Identifier, Interval] = Field(
+        default_factory=dict,
+        description="[intervals.<name>]: a per-case column <name> and a summary metric <name> "
+        "(mean over the cases that reached both ends).",
+    )
+    clock: ClockRules = Field(
+        default_factory=ClockRules, description="The statutory-clock rules (column clock_wd)."
+    )
+    targets: tuple[Target, ...] = Field(
+        default=(), description="[[targets]]: national or provincial targets for the briefing."
+    )
+
+    @property
+    def n_stages(self) -> int:
+        """The number of stages: declared, or the largest an item uses."""
+        if self.stages:
+            return len(self.stages)
+        return max((it.stage or 0 for it in self.items.values()), default=0)
+
+    def stage_name(self, n: int, lang: str = "en") -> str:
+        """Display name of stage ``n`` (1-based); 'stage n' when the stages are not declared."""
+        if 1 <= n <= len(self.stages):
+            name = self.stages[n - 1].get(lang)
+            if name:
+                return name
+        return f"第{n}阶段" if lang == "zh" else f"stage {n}"
+
+    def display_name(self, lang: str = "en") -> str:
+        """The scenario's title in ``lang``, falling back to its name."""
+        info = self.scenario
+        return (info.title.get(lang) if info.title is not None else "") or info.name
+
+
+def policy_problems(sc: Scenario) -> list[tuple[str, str]]:
+    """Cross-references of routing, flags, stages, intervals and targets, as (key path, message).
+
+    The scenario loader turns these into located problems beside its own reference checks.
+    """
+    out: list[tuple[str, str]] = []
+    items = sc.items
+    n_stages = sc.n_stages
+    if sc.stages:
+        for iid, it in items.items():
+            if it.stage is not None and it.stage > len(sc.stages):
+                out.append(
+                    (
+                        f"items.{iid}.stage",
+                        f"stage {it.stage} is not declared (valid: 1..{len(sc.stages)}, "
+                        "the 'stages' list)",
+                    )
+                )
+    for key in sc.problems.probability:
+        if int(key) > max(n_stages, 1):
+            out.append(
+                (
+                    f"problems.probability.{key}",
+                    f"stage {key} does not exist (valid: 1..{max(n_stages, 1)})",
+                )
+            )
+    flags = {f for ct in sc.case_types.values() for f in ct.flag_shares}
+    for iid, it in items.items():
+        for k, flag in enumerate(it.when):
+            if flag not in flags:
+                known = ", ".join(sorted(flags)) or "none: declare case_types.<id>.flags"
+                out.append((f"items.{iid}.when[{k}]", f"unknown flag {flag!r} (valid: {known})"))
+        for k, route in enumerate(it.next):
+            if route.to not in items:
+                out.append(
+                    (
+                        f"items.{iid}.next[{k}].to",
+                        f"unknown item {route.to!r} (valid: {', '.join(sorted(items))})",
+                    )
+                )
+    preds = {i: [p for p in (*it.requires, *it.after) if p in items] for i, it in items.items()}
+    succs: dict[str, list[str]] = {i: [] for i in items}
+    for i, ps in preds.items():
+        for p in ps:
+            succs[p].append(i)
+    for iid, it in items.items():
+        for k, route in enumerate(it.next):
+            if route.to not in items or route.to == iid:
+                continue
+            if route.to not in _walk(iid, preds) and route.to not in _walk(iid, succs):
+                out.append(
+                    (
+                        f"items.{iid}.next[{k}].to",
+                        f"{route.to!r} is neither an earlier nor a later item of {iid!r} through "
+                        "requires/after (a route loops back or branches forward)",
+                    )
+                )
+    milestones = sc.scenario.milestones
+    reserved = {
+        "case",
+        "case_type",
+        "k",
+        "arrival_h",
+        "finish_h",
+        "arrival",
+        "finished",
+        "in_window",
+        "capped",
+        "items_timed",
+        "items_overdue",
+        "items_handled",
+        "items_one_trip",
+        *CASE_MEASURES,
+        *(f"{m}_h" for m in milestones),
+        *(f"stage{n}_wd" for n in range(1, n_stages + 1)),
+    }
+    for name, iv in sc.intervals.items():
+        if name in reserved:
+            out.append((f"intervals.{name}", f"{name!r} is already a column of the cases table"))
+        if iv.from_ != "arrival" and iv.from_ not in milestones:
+            valid = ", ".join(["arrival", *milestones])
+            out.append(
+                (f"intervals.{name}.from", f"unknown milestone {iv.from_!r} (valid: {valid})")
+            )
+        if iv.to != "finish" and iv.to not in milestones:
+            valid = ", ".join(["finish", *milestones])
+            out.append((f"intervals.{name}.to", f"unknown milestone {iv.to!r} (valid: {valid})"))
+    measures = [
+        *CASE_MEASURES,
+        *(f"stage{n}_wd" for n in range(1, n_stages + 1)),
+        *sc.intervals,
+    ]
+    for k, target in enumerate(sc.targets):
+        if target.metric not in measures:
+            out.append(
+                (
+                    f"targets[{k}].metric",
+                    f"unknown measure {target.metric!r} (valid: {', '.join(measures)})",
+                )
+            )
+    return out
+
+
+def _walk(start: str, edges: dict[str, list[str]]) -> set[str]:
+    seen: set[str] = set()
+    todo = list(edges[start])
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo.extend(edges[node])
+    return seen

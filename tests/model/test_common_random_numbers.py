@@ -1,4 +1,4 @@
-"""Common random numbers: a case's draws depend on its type, index, item, step and attempt only."""
+"""Common random numbers: a case's draws depend on its type, index, item, step, visit, round."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ def two_items(extra: bool):
 def test_adding_an_unrelated_item_keeps_every_case_draw():
     a = simulate(two_items(False), seed=5).tasks
     b = simulate(two_items(True), seed=5).tasks
-    a = a[a["item"] == "job"].set_index(["case", "attempt"])["effort_h"]
-    b = b[b["item"] == "job"].set_index(["case", "attempt"])["effort_h"]
+    a = a[a["item"] == "job"].set_index(["case", "visit", "round"])["effort_h"]
+    b = b[b["item"] == "job"].set_index(["case", "visit", "round"])["effort_h"]
     pd.testing.assert_series_equal(a, b.reindex(a.index))
 
 

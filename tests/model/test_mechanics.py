@@ -49,7 +49,8 @@ def test_certain_correction_repeats_review_max_rounds_times():
     assert c["corrections"] == 2
     b = tr.tasks[tr.tasks["item"] == "b"]
     assert list(b["step"]) == ["intake", "review", "review", "review"]
-    assert list(b["attempt"]) == [0, 0, 1, 2]
+    assert list(b["round"]) == [0, 0, 1, 2]
+    assert list(b["visit"]) == [0, 0, 0, 0]
     # 2 (a) + 1 + 3 (b) + 2 x (5 turnaround + 3 review) = 22 hours
     assert c["finish_h"] - c["arrival_h"] == pytest.approx(22.0)
 
