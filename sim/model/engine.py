@@ -282,7 +282,9 @@ class Case:
     def needs(self, i: int) -> bool:
         """Whether this case handles item ``i`` now (its draw, flags, branch and variant)."""
         it = self.plan.items[i]
-        if it.when and not self.flags.issuperset(it.when):
+        if it.when and not all(
+            (c[1:] not in self.flags) if c[0] == "!" else (c in self.flags) for c in it.when
+        ):
             return False
         if (
             it.probability < 1.0

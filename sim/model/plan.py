@@ -115,6 +115,7 @@ class Plan:
     items: tuple[ItemPlan, ...]
     cases: tuple[CasePlan, ...]
     milestones: tuple[str, ...]
+    flag_names: tuple[str, ...]  # every case flag of the scenario (cases columns flag_<name>)
     n_stages: int
     stop_corrections: bool
     stop_problems: bool
@@ -139,7 +140,11 @@ def compile_plan(sc: Scenario) -> Plan:
     )
     name_code = {name: n for n, name in enumerate(step_names)}
     milestones = tuple(sc.scenario.milestones)
-    milestone_of = {item: n for n, item in enumerate(sc.scenario.milestones.values())}
+    milestone_of = {
+        item: n
+        for n, target in enumerate(sc.scenario.milestones.values())
+        for item in ([target] if isinstance(target, str) else target)
+    }
     rules = sc.clock
     unclocked_stop = "unclocked_steps" in rules.stops
 
@@ -208,6 +213,7 @@ def compile_plan(sc: Scenario) -> Plan:
         items=items_t,
         cases=cases,
         milestones=milestones,
+        flag_names=tuple(sorted({f for ct in sc.case_types.values() for f in ct.flag_shares})),
         n_stages=sc.n_stages,
         stop_corrections="corrections" in rules.stops,
         stop_problems="problems" in rules.stops,
@@ -215,14 +221,25 @@ def compile_plan(sc: Scenario) -> Plan:
     )
 
 
-def _case_graph(sc: Scenario, items: tuple[str, ...]) -> tuple[list[set[str]], list[set[str]]]:
-    """Nearest predecessors within ``items`` through requires/after edges of absent items."""
+def _case_graph(
+    sc: Scenario, items: tuple[str, ...], extra: dict[str, tuple[str, ...]] | None = None
+) -> tuple[list[set[str]], list[set[str]]]:
+    """Nearest predecessors within ``items`` through requires/after edges of absent items.
+
+    ``extra`` holds the case type's own edges (``case_types.<id>.requires``).
+    """
+    extra = extra or {}
     present = set(items)
     preds: list[set[str]] = []
+
+    def edges(iid: str) -> tuple[str, ...]:
+        it = sc.items[iid]
+        return (*it.requires, *it.after, *extra.get(iid, ()))
+
     for iid in items:
         found: set[str] = set()
         seen: set[str] = set()
-        todo = list((*sc.items[iid].requires, *sc.items[iid].after))
+        todo = list(edges(iid))
         while todo:
             pre = todo.pop()
             if pre in seen:
@@ -231,7 +248,7 @@ def _case_graph(sc: Scenario, items: tuple[str, ...]) -> tuple[list[set[str]], l
             if pre in present:
                 found.add(pre)
             else:
-                todo.extend((*sc.items[pre].requires, *sc.items[pre].after))
+                todo.extend(edges(pre))
         preds.append(found)
     index = {iid: n for n, iid in enumerate(items)}
     succs: list[set[str]] = [set() for _ in items]
@@ -245,7 +262,7 @@ def _compile_case(sc: Scenario, code: int, type_id: str, by_id: dict[str, ItemPl
     ct = sc.case_types[type_id]
     ids = ct.items
     index = {iid: n for n, iid in enumerate(ids)}
-    pred_names, succ_names = _case_graph(sc, ids)
+    pred_names, succ_names = _case_graph(sc, ids, dict(ct.requires))
     preds = tuple(tuple(sorted(index[p] for p in ps)) for ps in pred_names)
     succs = tuple(tuple(sorted(index[s] for s in ss)) for ss in succ_names)
     routes: list[tuple[RoutePlan, ...]] = []

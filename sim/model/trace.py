@@ -215,6 +215,7 @@ class TraceRecorder:
                 one_trip,
                 *case.stages,
                 *milestones,
+                *(float(f in case.flags) for f in self.model.plan.flag_names),
             )
         )
 
@@ -334,6 +335,7 @@ class TraceRecorder:
             *(f"s{n}_start" for n in range(1, plan.n_stages + 1)),
             *(f"s{n}_end" for n in range(1, plan.n_stages + 1)),
             *(f"{m}_h" for m in plan.milestones),
+            *(f"flag_{f}" for f in plan.flag_names),
         )
 
     def _case_columns(self) -> tuple[str, ...]:
@@ -343,6 +345,7 @@ class TraceRecorder:
             *(f"stage{n}_wd" for n in range(1, plan.n_stages + 1)),
             *(f"{m}_h" for m in plan.milestones),
             *plan.scenario.intervals,
+            *(f"flag_{f}" for f in plan.flag_names),
             "in_window",
         )
 
@@ -379,6 +382,8 @@ class TraceRecorder:
                 out[name] = cal.wd_array(b) - cal.wd_array(a)
             else:
                 out[name] = (b - a) / HOURS_PER_DAY
+        for f in model.plan.flag_names:
+            out[f"flag_{f}"] = raw[f"flag_{f}"] > 0
         out["in_window"] = (arrival >= model.warmup_h) & (arrival < model.horizon_h)
         return out
 

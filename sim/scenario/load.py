@@ -361,10 +361,26 @@ def check_references(sc: Scenario, file: str) -> list[Problem]:
                     out.append(
                         Problem(file, f"items.{iid}.{key}[{k}]", "an item cannot come after itself")
                     )
-    for name, iid in sc.scenario.milestones.items():
-        if iid not in items:
-            out.append(Problem(file, f"scenario.milestones.{name}", _unknown("item", iid, items)))
+    for name, target in sc.scenario.milestones.items():
+        for k, iid in enumerate([target] if isinstance(target, str) else target):
+            key = f"scenario.milestones.{name}" + ("" if isinstance(target, str) else f"[{k}]")
+            if iid not in items:
+                out.append(Problem(file, key, _unknown("item", iid, items)))
     for cid, ct in sc.case_types.items():
+        for iid, extra in ct.requires.items():
+            if iid not in items:
+                out.append(
+                    Problem(file, f"case_types.{cid}.requires.{iid}", _unknown("item", iid, items))
+                )
+            for k, pre in enumerate(extra):
+                if pre not in items:
+                    out.append(
+                        Problem(
+                            file,
+                            f"case_types.{cid}.requires.{iid}[{k}]",
+                            _unknown("item", pre, items),
+                        )
+                    )
         for k, iid in enumerate(ct.items):
             if iid not in items:
                 out.append(
@@ -395,6 +411,24 @@ def check_references(sc: Scenario, file: str) -> list[Problem]:
                 "requires/after edges form a cycle: " + " -> ".join(reversed(cycle)),
             )
         )
+        return out
+    for cid, ct in sc.case_types.items():
+        if not ct.requires:
+            continue
+        edges = {
+            iid: (*it.requires, *it.after, *ct.requires.get(iid, ())) for iid, it in items.items()
+        }
+        cycle = find_cycle(edges)
+        if cycle:
+            out.append(
+                Problem(
+                    file,
+                    f"case_types.{cid}.requires",
+                    "with this case type's own edges the chain has a cycle: "
+                    + " -> ".join(reversed(cycle)),
+                )
+            )
+    if out:
         return out
     for iid, it in items.items():
         if it.rework is not None:

@@ -34,6 +34,14 @@ Identifier = Annotated[
     ),
 ]
 
+FlagCondition = Annotated[
+    str,
+    Field(
+        pattern=r"^!?[A-Za-z][A-Za-z0-9_\-]*$",
+        description="A case flag the case must have, or with a leading '!' must not have.",
+    ),
+]
+
 
 class Names(BaseModel):
     """A display name in Chinese and English; a plain string sets both."""
@@ -317,10 +325,10 @@ class Item(BaseModel):
         description="Who hands the file in: the applicant (trips counted in 'trips') or an agent "
         "of the 1+N agency team (counted in 'agent_trips').",
     )
-    when: tuple[Identifier, ...] = Field(
+    when: tuple[FlagCondition, ...] = Field(
         default=(),
         description="Case flags (see case_types.<id>.flags) a case must all have to need this "
-        "item; 'probability' applies on top.",
+        "item; '!flag' means the case must not have it; 'probability' applies on top.",
     )
 
     @model_validator(mode="after")
@@ -430,6 +438,13 @@ class CaseType(BaseModel):
         "'assessed' is the regionally assessed area (the same as 'assessed_share').",
     )
 
+    requires: dict[Identifier, tuple[Identifier, ...]] = Field(
+        default_factory=dict,
+        description="Extra hard prerequisites that hold only in this case type's chain, "
+        "{ <item> = [<item>, ...] } (e.g. government land allocated after the feasibility "
+        "approval); an item's own 'requires' hold in every chain.",
+    )
+
     @model_validator(mode="after")
     def _assessed_once(self) -> CaseType:
         if "assessed" in self.flags and self.assessed_share > 0:
@@ -468,10 +483,12 @@ class ScenarioInfo(BaseModel):
         ge=0,
         description="Cases arriving before this day are left out of the statistics.",
     )
-    milestones: dict[Identifier, str] = Field(
+    milestones: dict[Identifier, str | tuple[str, ...]] = Field(
         default_factory=dict,
         description="Named milestones: the (last) finish of an item, recorded per case as the "
-        'column <name>_h (e.g. completion = "construction"); [intervals] measure between them.',
+        'column <name>_h (e.g. completion = "construction"); a list names variants of one '
+        "milestone (the last finish among those the case handled; skipped items set none). "
+        "[intervals] measure between them.",
     )
     drain_days: float = Field(
         default=1095,
@@ -686,7 +703,8 @@ def policy_problems(sc: Scenario) -> list[tuple[str, str]]:
             )
     flags = {f for ct in sc.case_types.values() for f in ct.flag_shares}
     for iid, it in items.items():
-        for k, flag in enumerate(it.when):
+        for k, cond in enumerate(it.when):
+            flag = cond.removeprefix("!")
             if flag not in flags:
                 known = ", ".join(sorted(flags)) or "none: declare case_types.<id>.flags"
                 out.append((f"items.{iid}.when[{k}]", f"unknown flag {flag!r} (valid: {known})"))
