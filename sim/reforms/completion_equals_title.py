@@ -1,9 +1,10 @@
 """Completion = title certificate (竣工即交证), or the weaker completion = delivery (竣工即交付).
 
 The stage-4 acceptance items (planning, land, civil air defence, fire, archives, acceptance
-filing: those tagged ``joint_acceptance`` by default) merge into one joint acceptance: they no
-longer wait for each other, each starting once its own prerequisites are met, and their separate
-site inspections become one joint inspection. With ``title_alongside`` (completion = title),
+filing: those tagged ``joint_acceptance`` by default) merge into one joint acceptance: the order
+practice imposed among them (``after``) goes, each starts once its own prerequisites are met
+(the filing still attaches the others' results), and their separate site inspections become one
+joint inspection. With ``title_alongside`` (completion = title),
 the title is pre-checked during construction (the registration's review runs once the works are
 permitted, as ``<title>__precheck``) and issued when the joint acceptance passes — never before
 it: the title item keeps only a short issue step and waits for every acceptance item; without it
@@ -165,7 +166,17 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:  # noqa: 
         updates[m] = it.model_copy(
             update={
                 "steps": steps,
-                "requires": outside([m]) + ((JOINT,) if inspected else ()),
+                # practice's order among the acceptances goes; what the law requires stays
+                # (the completion filing attaches the other acceptances' results)
+                "requires": tuple(
+                    dict.fromkeys(
+                        (
+                            *outside([m]),
+                            *(r for r in it.requires if r in members),
+                            *((JOINT,) if inspected else ()),
+                        )
+                    )
+                ),
                 "after": (),
                 "correction": it.correction
                 if it.correction is None or it.correction.from_step in {s.name for s in steps}

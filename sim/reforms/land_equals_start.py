@@ -128,13 +128,26 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:  # noqa: 
     def issued_name(iid: str) -> str:
         return iid + WITH_LAND if iid in permits else iid + PRE
 
+    listed = {i for ct in p.shares for i in sc.case_types[ct].items}
+
     def early(pres: tuple[str, ...]) -> tuple[str, ...]:
-        """Prerequisites of a __pre variant: chain items by their __pre, the land dropped."""
-        out = []
-        for pre in pres:
-            if pre == p.land_item:
+        """Prerequisites of a __pre variant (chain items by their __pre, no land).
+
+        Items the covered case types do not list are passed through to their own prerequisites.
+        """
+        out: list[str] = []
+        todo, seen = list(pres), set()
+        while todo:
+            pre = todo.pop(0)
+            if pre in seen or pre == p.land_item:
                 continue
-            out.append(pre_name(pre) if pre in chain_set else pre)
+            seen.add(pre)
+            if pre in chain_set:
+                out.append(pre_name(pre))
+            elif pre in listed:
+                out.append(pre)
+            else:
+                todo.extend((*sc.items[pre].requires, *sc.items[pre].after))
         return tuple(dict.fromkeys(out))
 
     updates: dict[str, Item] = {}
@@ -212,18 +225,28 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:  # noqa: 
         }
     )
     updates[p.land_item] = land.model_copy(update={"when": with_flag(land.when, not_flag)})
-    # every other item after a chain item, the land or a permit waits for the covered variant too
-    variant = {i: issued_name(i) for i in chain} | {p.land_item: land_ready}
-    for jid, jt in sc.items.items():
-        if jid in chain_set or jid == p.land_item:
-            continue
-        base = updates.get(jid, jt)
-        extra = [variant[x] for x in (*jt.requires, *jt.after) if x in variant]
-        if extra:
-            updates[jid] = base.model_copy(
-                update={"requires": tuple(dict.fromkeys((*base.requires, *extra)))}
-            )
     sc = edit_items(sc, updates)
+    # in the covered case types, every other item after a chain item, the land or a permit
+    # waits for the covered variant too (an edge of those case types only: the others never
+    # list the variants)
+    variant = {i: issued_name(i) for i in chain} | {p.land_item: land_ready}
+    types = {}
+    for cid, ct in sc.case_types.items():
+        if cid not in p.shares:
+            types[cid] = ct
+            continue
+        extra = {k: list(v) for k, v in ct.requires.items()}
+        for jid in ct.items:
+            if jid in chain_set or jid == p.land_item:
+                continue
+            jt = sc.items[jid]
+            preds = (*jt.requires, *jt.after, *ct.requires.get(jid, ()))
+            waits = [variant[x] for x in preds if x in variant]
+            waits = [w for w in waits if w not in extra.get(jid, [])]
+            if waits:
+                extra[jid] = [*extra.get(jid, []), *waits]
+        types[cid] = ct.model_copy(update={"requires": {k: tuple(v) for k, v in extra.items()}})
+    sc = sc.model_copy(update={"case_types": types})
     # the covered cases: the flag, and the variants in the case types' lists
     types = {}
     for cid, ct in sc.case_types.items():

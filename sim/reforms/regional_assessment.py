@@ -70,7 +70,7 @@ class Params(LeverParams):
         "'regional' that are not in 'project_specific').",
     )
     project_specific: tuple[str, ...] = Field(
-        default=("eia", "energy_review"),
+        default=(),
         description="Assessments still made per project, against the area result: their "
         "consultant's report is shortened by 'writing_factor', their review unchanged.",
     )
@@ -172,8 +172,8 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:  # noqa: 
     types = {}
     for cid, ct in sc.case_types.items():
         share = p.shares.get(cid, p.share)
-        flags = {k: v for k, v in ct.flags.items() if k != "assessed"}
-        types[cid] = ct.model_copy(update={"assessed_share": share, "flags": flags})
+        flags = {**ct.flags, FLAG: share}  # declared even at 0, so that 'when' can name it
+        types[cid] = ct.model_copy(update={"assessed_share": 0.0, "flags": flags})
     types = {
         cid: ct.model_copy(
             update={"items": ct.items + tuple(c + AREA for c in covered if c in ct.items)}
@@ -181,7 +181,7 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:  # noqa: 
         for cid, ct in types.items()
     }
     sc = edit_items(sc, updates).model_copy(update={"case_types": types})
-    shares = ", ".join(f"{c} {ct.assessed_share:.0%}" for c, ct in types.items())
+    shares = ", ".join(f"{c} {ct.flags[FLAG]:.0%}" for c, ct in types.items())
     return sc, [
         Note(
             f"share of projects in assessed areas: {shares}",

@@ -140,9 +140,7 @@ def test_assessments_precede_what_the_law_says_and_follow_their_consultants(base
             for anchor in (a for a in anchors if a in listed):
                 assert aid in ancestors_of([anchor], preds), f"{cid}: {aid} not before {anchor}"
             if aid in WRITTEN_BY_CONSULTANT:
-                writers = [
-                    p for p in preds[aid] if baseline.items[p].kind == "intermediary"
-                ]
+                writers = [p for p in preds[aid] if baseline.items[p].kind == "intermediary"]
                 assert writers, f"{cid}: {aid} has no consultant's report before it"
 
 
