@@ -28,6 +28,7 @@ from sim.reforms import (
     parallel_approval,
     regional_assessment,
     staffing,
+    time_limits,
 )
 from sim.reforms import base as _base
 from sim.reforms.base import Account, LeverParams, Note
@@ -38,6 +39,7 @@ LEVERS: dict[str, ModuleType] = {
     m.NAME: m
     for m in (
         colocation,
+        time_limits,
         intermediaries_in_zone,
         parallel_approval,
         commitment,

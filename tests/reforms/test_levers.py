@@ -63,6 +63,7 @@ def test_every_lever_is_registered_with_its_report_name():
         "online",
         "coordination",
         "staffing",
+        "time_limits",
     }
     for mod in LEVERS.values():
         assert mod.ZH and mod.SUMMARY
