@@ -75,8 +75,8 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:  # noqa: 
     if moved:
         changes.append(
             Note(
-                f"moved {len(moved)} departments into the zone (shared trips, no transfers): "
-                f"{fmt(moved)}",
+                f"moved {len(moved)} departments into the zone: {fmt(moved)} (shared trips, "
+                "no transfers)",
                 f"{len(moved)}个部门进驻专区（同日只跑一次，免纸质流转）：{fmt(moved)}",
             )
         )
