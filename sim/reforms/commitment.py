@@ -9,7 +9,8 @@ rectification and the item's full review, and holds what came after the item unt
 
 In the model, for every eligible item:
 
-* the item's steps become one commitment check (staff hours), with no correction loop;
+* the item's review becomes one commitment check (staff hours), with no correction loop; the
+  steps the law requires whatever the review (``keep_steps``: an EIA's public notice) stay;
 * a post-verification (staff hours at the same department) runs beside the case without
   holding it (``background``);
 * with probability ``p_fail`` (an ASSUMPTION: no published failure share was found) the check
@@ -63,6 +64,11 @@ class Params(LeverParams):
         default_factory=lambda: Exponential(mean=20, unit="working_days"),
         description="The applicant's time to rectify a breach (ASSUMPTION).",
     )
+    keep_steps: tuple[str, ...] = Field(
+        default=("public notice",),
+        description="Steps the law requires whatever the review (e.g. an EIA's public notice): "
+        "they stay, after the check.",
+    )
 
 
 def _targets(sc: Scenario, p: Params) -> list[str]:
@@ -91,7 +97,10 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:  # noqa: 
         verify, rectify = f"{iid}__verify", f"{iid}__rectify"
         updates[iid] = it.model_copy(
             update={
-                "steps": (Step(name="commitment check", effort=Gamma(mean=p.check_hours, cv=0.5)),),
+                "steps": (
+                    Step(name="commitment check", effort=Gamma(mean=p.check_hours, cv=0.5)),
+                    *(s for s in it.steps if s.name in p.keep_steps),
+                ),
                 "correction": None,
                 "commitment_eligible": False,
             }

@@ -23,7 +23,7 @@ MECHANISM = {
     "land_equals_start": "design, scheme and drawing reviews before the land; permits with it",
     "regional_assessment": "assessed areas: no consultant's report, commitment filing",
     "completion_equals_title": "acceptances at once, one joint site inspection",
-    "commitment": "issue after a check; 5% breaches reviewed in full later",
+    "commitment": "issue after a check (EIA notice kept); 5% breaches reviewed in full later",
     "agency": "agents hand files in (own trips); corrections x0.75 (ASSUMPTION)",
     "colocation": "shared trips, no paper transfers, joint consultation",
     "time_limits": "limits and internal sign-off x3/7 (Pukou 2018)",
