@@ -1,114 +1,134 @@
 """``approvalsim``: a thin command line over the Python API (layer 7 of 7).
 
-Each subcommand parses its arguments and calls the public API; nothing here computes. Exit
-status 0 on success, 2 on a scenario or usage problem (with one line per problem, no
-traceback).
+Each subcommand parses its arguments, calls the public API (``sim.run``, ``sim.compare``,
+``sim.sweep``, ``sim.brief``, ``sim.check``, ...) and prints; it computes nothing, opens no file
+and imports neither pandas nor matplotlib (the API loads them when a command needs them, so
+``--help`` is instant). Every value is checked by the API before any work starts. Exit status 0
+on success; 2 on a scenario or usage problem, one line per problem, no traceback; 1 when results
+could not be written after the run (the line says where what was computed is kept); 130 when
+interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import sys
 import tomllib
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
+import warnings
+from collections.abc import Iterator, Sequence
+from typing import Any, NoReturn
 
 import sim
+from sim._version import __version__
+from sim.experiment.errors import OutputError, UsageError
+from sim.experiment.limits import MAX_JOBS, MAX_REPLICATIONS, MAX_SEED
 from sim.scenario.load import ScenarioError
 
-EXIT_SCENARIO = 2
+EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--seed", type=int, help="root seed (default: the scenario's experiment.seed)")
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error on one line (and exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print one line naming the command and what is wrong, then exit 2."""
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+# --------------------------------------------------------------------------- options
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+
+
+def _runs(p: argparse.ArgumentParser, precision_of: str) -> None:
+    p.add_argument(
+        "--seed",
+        type=_int,
+        help=f"root seed, 0 to {MAX_SEED} (default: the scenario's experiment.seed)",
+    )
     p.add_argument(
         "--replications",
         "-r",
-        type=int,
-        help="replications (default: the scenario's experiment.replications)",
+        type=_int,
+        help=f"replications, 1 to {MAX_REPLICATIONS:,} "
+        "(default: the scenario's experiment.replications)",
     )
     p.add_argument(
         "--jobs",
         "-j",
-        type=int,
-        default=os.cpu_count() or 1,
-        help="worker processes (default: all cores); results do not depend on it",
+        type=_int,
+        help="worker processes, at most the machine's cores (default: all cores); "
+        "the numbers do not depend on it",
+    )
+    p.add_argument(
+        "--force-jobs",
+        action="store_true",
+        help=f"allow more worker processes than cores (at most {MAX_JOBS})",
     )
     p.add_argument(
         "--scheduler",
         metavar="ADDRESS",
-        help="run replications on this Dask scheduler (needs approvalsim[dask]) "
-        "instead of local processes; results are the same",
+        help="run replications on this Dask scheduler (tcp://HOST:PORT; needs approvalsim[dask]) "
+        "instead of local processes; it must answer within 5 s; results are the same",
     )
     p.add_argument(
         "--precision",
-        type=float,
+        type=_float,
         metavar="SHARE",
-        help="add replications until the 95%% CI half-width is at most SHARE of the "
-        "estimate (run: mean lead time; compare: each paired delta), up to "
-        "--max-replications",
+        help="add replications until the 95%% CI half-width is at most SHARE (between 0 and 1) "
+        f"of {precision_of}, up to --max-replications",
     )
     p.add_argument(
-        "--max-replications", type=int, default=200, help="cap for --precision (default: 200)"
+        "--max-replications", type=_int, default=200, help="cap for --precision (default: 200)"
+    )
+    p.add_argument(
+        "--allow-outside",
+        action="store_true",
+        help="let scenario files read 'extends' and CSV files outside their own folder tree",
     )
 
 
-def _format_table(rows: list[list[str]]) -> str:
-    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
-    out = []
-    for n, r in enumerate(rows):
-        out.append(
-            "  ".join(
-                v.ljust(w) if c == 0 else v.rjust(w)
-                for c, (v, w) in enumerate(zip(r, widths, strict=True))
-            )
-        )
-        if n == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return "\n".join(out)
+def _output(p: argparse.ArgumentParser, default: str) -> None:
+    p.add_argument(
+        "--out",
+        "-o",
+        help=f"results folder, new or empty (default: {default}); an existing folder is never "
+        "written into unless it holds approvalsim results and --overwrite is given",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an approvalsim results folder given with --out (only files it wrote)",
+    )
 
 
-def _load_warnings(scenario: sim.Scenario) -> list[str]:
-    return [
-        f"warning: department {ld.department!r} is overloaded: load {ld.load:.2f} >= 1 "
-        f"({ld.demand_hours:,.0f} staff hours of work a year for {ld.open_hours:,.0f} open); "
-        "its queue grows without bound"
-        for ld in sim.offered_load(scenario)
-        if not ld.stable
-    ]
+def _reform_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--reform",
+        action="append",
+        metavar="NAME[:key=value,...]",
+        help="switch a lever on after the file's own (repeatable; see 'approvalsim reforms'); "
+        "for a lever the file already has, the keys given replace the file's and the others are "
+        "kept (a note says what changed)",
+    )
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    """Validate scenario files and report each department's offered load."""
-    status = 0
-    for f in args.files:
-        try:
-            sc = sim.load(f)
-        except ScenarioError as exc:
-            print(exc, file=sys.stderr)
-            status = EXIT_SCENARIO
-            continue
-        print(
-            f"{f}: ok ({len(sc.departments)} departments, {len(sc.items)} items, "
-            f"{len(sc.case_types)} case types)"
-        )
-        rows = [["department", "staff", "demand h/yr", "open h/yr", "load"]]
-        for ld in sim.offered_load(sc):
-            rows.append(
-                [
-                    ld.department,
-                    str(ld.staff),
-                    f"{ld.demand_hours:,.0f}",
-                    f"{ld.open_hours:,.0f}",
-                    f"{ld.load:.2f}",
-                ]
-            )
-        print(_format_table(rows))
-        for w in _load_warnings(sc):
-            print(w, file=sys.stderr)
-    return status
+# --------------------------------------------------------------------------- --reform values
 
 
 def _scalar(text: str) -> Any:
@@ -122,8 +142,8 @@ def _scalar(text: str) -> Any:
 def _split_top(text: str, sep: str) -> list[str]:
     parts, depth, cur = [], 0, ""
     for ch in text:
-        depth += ch in "[{" and 1 or 0
-        depth -= ch in "]}" and 1 or 0
+        depth += ch in "[{"
+        depth -= ch in "]}"
         if ch == sep and depth == 0:
             parts.append(cur)
             cur = ""
@@ -138,12 +158,14 @@ def parse_reform(text: str) -> tuple[str, dict[str, Any]]:
     Values are TOML (``5``, ``0.3``, ``true``) or bare strings; ``[a,b]`` is a list of them.
     """
     name, _, rest = text.partition(":")
+    if not name.strip():
+        raise UsageError(f"--reform {text!r}: name a lever first (valid: NAME:key=value,...)")
     params: dict[str, Any] = {}
     for part in _split_top(rest, ","):
         key, eq, value = part.partition("=")
         if not eq or not key.strip():
-            raise argparse.ArgumentTypeError(
-                f"cannot read {part!r} in --reform {text!r} (valid: NAME:key=value,key=value)"
+            raise UsageError(
+                f"--reform {text!r}: cannot read {part!r} (valid: NAME:key=value,key=value)"
             )
         value = value.strip()
         if value.startswith("[") and value.endswith("]"):
@@ -153,124 +175,344 @@ def parse_reform(text: str) -> tuple[str, dict[str, Any]]:
     return name.strip(), params
 
 
-def _load_with_reforms(args: argparse.Namespace) -> sim.Scenario:
-    extra: dict[str, Any] = {}
+def _reforms(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
     for text in getattr(args, "reform", None) or []:
         name, params = parse_reform(text)
-        extra[name] = params
-    return sim.load(args.file, overrides={"reforms": extra} if extra else None)
+        out.setdefault(name, {}).update(params)
+    return out
 
 
-def cmd_sweep(args: argparse.Namespace) -> int:
-    """Run a sweep file's design points (resumable) and its sensitivity analyses."""
-    from sim.experiment import sweep as sw
-    from sim.experiment.executors import executor_for
-    from sim.experiment.store import slug
+# --------------------------------------------------------------------------- printing
 
-    s = sw.load_sweep(args.file)
-    out = Path(args.out) if args.out else Path("results") / f"sweep-{slug(s.info.name)}"
-    kinds = ["points"] if s.points else []
-    if s.sensitivity is not None:
-        kinds += ["oat", "sobol"]
-    designs = {k: sw.design(s, k) for k in kinds}
-    everything = sw.merge_points(*designs.values())
-    print(
-        f"{s.info.name}: {len(everything)} design points x {s.info.replications} "
-        f"replications -> {out}/",
-        file=sys.stderr,
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    out = []
+    for n, r in enumerate(rows):
+        out.append(
+            "  ".join(
+                v.ljust(w) if c == 0 else v.rjust(w)
+                for c, (v, w) in enumerate(zip(r, widths, strict=True))
+            )
+        )
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def _num(x: Any, fmt: str = ".2f") -> str:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return "-"
+    return format(v, fmt) if v == v and v not in (float("inf"), float("-inf")) else "-"
+
+
+def _err(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _say_unfinished(result: Any) -> None:
+    share = result.unfinished_share
+    if share > 0:
+        print(
+            f"unfinished: {_num(share * 100, '.1f')}% of the window's cases had not finished by "
+            "the end of the run; every mean above is over finished cases only (conditional on "
+            "finishing)"
+        )
+
+
+def _say_precision(info: Any) -> None:
+    if info is None:
+        return
+    verdict = "reached" if info.reached else "NOT reached (cap)"
+    _err(
+        f"precision {info.target:.1%} on {info.metric}: {verdict} with {info.replications} "
+        f"replications (relative half-width {_num(info.relative_half_width * 100, '.1f')}%)"
     )
-    with executor_for(args.scheduler) as ex:
-        results = sw.run_points(
-            s,
-            everything,
-            out,
-            jobs=args.jobs,
-            executor=ex,
-            progress=None if args.quiet else sw.text_progress(),
+
+
+def _headline(result: Any) -> str:
+    rows = [["case type", "metric", "mean", "95% CI"]]
+    for _, r in result.headline().iterrows():
+        rows.append(
+            [
+                str(r["group"]),
+                str(r["metric"]),
+                _num(r["mean"]),
+                f"[{_num(r['ci_low'])}, {_num(r['ci_high'])}]",
+            ]
         )
-    if "points" in designs:
-        table = sw.summarise_points(
-            results[results["point"].isin([sw.point_id(o) for _, o in designs["points"]])]
+    head = (
+        f"{result.scenario.scenario.name}: {len(result.replications)} replications, "
+        f"seed {result.seed}, warm-up {result.warmup.warmup_days:.1f} days ({result.warmup.method})"
+    )
+    if len(rows) == 1:
+        return head + "\nno case arrived in the measurement window: nothing to summarise"
+    return head + "\n" + _table(rows)
+
+
+@contextlib.contextmanager
+def _notes() -> Iterator[None]:
+    """Print the API's notes as one line each on stderr (warnings for cautions)."""
+
+    def show(message: Any, category: type, *rest: Any, **kw: Any) -> None:
+        label = "warning" if issubclass(category, sim.Caution) else "note"
+        _err(f"{label}: {message}")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", sim.Note)
+        warnings.showwarning = show  # type: ignore[assignment]
+        yield
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate scenario files and report each department's offered load."""
+    status = EXIT_OK
+    for f in args.files:
+        try:
+            c = sim.check(f, allow_outside=args.allow_outside)
+        except ScenarioError as exc:
+            _err(str(exc))
+            status = EXIT_USAGE
+            continue
+        sc = c.scenario
+        print(
+            f"{f}: ok ({len(sc.departments)} departments, {len(sc.items)} items, "
+            f"{len(sc.case_types)} case types)"
         )
-        table.to_csv(out / "points.csv", index=False)
-        view = table[table["metric"] == s.info.metric]
-        rows = [["point", s.info.metric, "95% CI", "reps"]]
+        rows = [["department", "staff", "demand h/yr", "open h/yr", "load"]]
         rows += [
             [
-                r["label"],
-                f"{r['mean']:.2f}",
-                f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]",
-                str(r["replications"]),
+                ld.department,
+                str(ld.staff),
+                f"{ld.demand_hours:,.0f}",
+                f"{ld.open_hours:,.0f}",
+                f"{ld.load:.2f}",
             ]
-            for _, r in view.iterrows()
+            for ld in c.loads
         ]
-        print(_format_table(rows))
-    if "oat" in designs:
-        tor = sw.tornado(s, results)
-        tor.to_csv(out / "tornado.csv", index=False)
-        print(f"\none at a time ({s.info.metric}):")
-        print(tor.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
-    if "sobol" in designs:
-        idx = sw.sobol_indices(s, designs["sobol"], results)
-        idx.to_csv(out / "sobol.csv", index=False)
-        print(f"\nSobol indices ({s.info.metric}, N = {s.sensitivity.samples}):")
-        print(idx.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        print(_table(rows))
+        for w in c.warnings:
+            _err(f"warning: {w}")
+    return status
+
+
+def _values(args: argparse.Namespace, **more: Any) -> None:
+    sim.check_values(
+        seed=args.seed,
+        replications=args.replications,
+        precision=args.precision,
+        max_replications=args.max_replications,
+        jobs=args.jobs,
+        force_jobs=args.force_jobs,
+        scheduler=args.scheduler,
+        **more,
+    )
+
+
+def _jobs(args: argparse.Namespace) -> int:
+    return args.jobs or os.cpu_count() or 1
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run a scenario's replications; write tables, summary, provenance and charts."""
+    _values(args, tables=args.tables, table_format=args.table_format, warmup=args.warmup)
+    sc = sim.open_scenario(args.file, _reforms(args), allow_outside=args.allow_outside)
+    for w in sim.check(sc).warnings:
+        _err(f"warning: {w}")
+    out = args.out or sim.default_folder(sc.scenario.name)
+    with sim.ProgressBar("run") as bar:
+        result = sim.run(
+            sc,
+            replications=args.replications,
+            seed=args.seed,
+            jobs=_jobs(args),
+            warmup=args.warmup,
+            precision=args.precision,
+            max_replications=args.max_replications,
+            scheduler=args.scheduler,
+            tables=args.tables,
+            table_format=args.table_format,
+            out=out,
+            overwrite=args.overwrite,
+            progress=bar,
+        )
+    if result.assumed_calendar_years:
+        years = ", ".join(map(str, result.assumed_calendar_years))
+        _err(
+            f"note: no official holiday notice for {years}: public holidays computed by rule, "
+            "no make-up working days assumed"
+        )
+    if result.warmup.method == "mser5":
+        _err(
+            f"note: warm-up detected with MSER-5: {result.warmup.warmup_days:.1f} days "
+            "(cases arriving earlier are left out)"
+        )
+    print(_headline(result))
+    _say_unfinished(result)
+    _say_precision(result.precision)
     print(f"\nwritten to {out}/")
-    return 0
+    return EXIT_OK
+
+
+def _comparison_table(comp: Any) -> str:
+    rows = [["scenario", "metric", "baseline", "alternative", "delta", "95% CI", "change"]]
+    for _, r in comp.headline().iterrows():
+        rows.append(
+            [
+                str(r["scenario"]),
+                str(r["metric"]),
+                _num(r["baseline_mean"]),
+                _num(r["alternative_mean"]),
+                _num(r["delta"], "+.2f"),
+                f"[{_num(r['delta_ci_low'], '+.2f')}, {_num(r['delta_ci_high'], '+.2f')}]",
+                _num(r["relative_delta"] * 100, "+.1f") + "%",
+            ]
+        )
+    head = (
+        f"baseline {comp.baseline.scenario.scenario.name!r}, {len(comp.baseline.replications)} "
+        f"paired replications, seed {comp.seed} (common random numbers)"
+    )
+    if len(rows) == 1:
+        return head + "\nno case arrived in the measurement window: nothing to compare"
+    return head + "\n" + _table(rows)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Compare alternatives with a baseline on common random numbers."""
+    _values(args)
+    with sim.ProgressBar("compare") as bar:
+        comp = sim.compare(
+            args.baseline,
+            *args.alternatives,
+            replications=args.replications,
+            seed=args.seed,
+            jobs=_jobs(args),
+            precision=args.precision,
+            max_replications=args.max_replications,
+            scheduler=args.scheduler,
+            out=args.out,
+            overwrite=args.overwrite,
+            progress=bar,
+            allow_outside=args.allow_outside,
+        )
+    if args.format == "json":
+        print(json.dumps(comp.records(), indent=1, ensure_ascii=False))
+    elif args.format == "csv":
+        sys.stdout.write(sim.csv_text(comp.table))
+    else:
+        print(_comparison_table(comp))
+        for r in comp.results:
+            share = r.unfinished_share
+            if share > 0:
+                print(
+                    f"unfinished in {r.scenario.scenario.name}: {_num(share * 100, '.1f')}% of "
+                    "cases; its means are over finished cases only (conditional on finishing)"
+                )
+    _say_precision(comp.precision)
+    if args.out:
+        _err(f"written to {args.out}/")
+    return EXIT_OK
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
     """Write the committee briefing (PDF and PNG charts) for a baseline and alternatives."""
-    from sim.experiment.store import atomic_folder, default_folder
-    from sim.report.brief import write_brief
-    from sim.report.fonts import cjk_font
-
-    lang = args.lang
-    if lang == "zh" and cjk_font() is None:
-        print(
-            "no CJK font found (looked for Noto Sans CJK, Source Han Sans, WenQuanYi, Droid "
-            "Sans Fallback, AR PL, SimHei, Microsoft YaHei, PingFang): writing the briefing "
-            "in English instead; install one, e.g. apt-get install fonts-wqy-microhei",
-            file=sys.stderr,
+    _values(args)
+    with sim.ProgressBar("brief") as bar:
+        b = sim.brief(
+            *args.scenarios,
+            lang=args.lang,
+            out=args.out,
+            overwrite=args.overwrite,
+            replications=args.replications,
+            seed=args.seed,
+            jobs=_jobs(args),
+            precision=args.precision,
+            max_replications=args.max_replications,
+            scheduler=args.scheduler,
+            progress=bar,
+            allow_outside=args.allow_outside,
         )
-        lang = "en"
-    comp = _run_comparison(args, args.scenarios)
-    folder = (
-        Path(args.out)
-        if args.out
-        else default_folder(f"brief-{comp.baseline.scenario.scenario.name}")
-    )
-    with atomic_folder(folder) as tmp:
-        write_brief(comp, tmp, lang=lang)
-    print(f"briefing written to {folder}/briefing.pdf")
-    return 0
+    _say_precision(b.comparison.precision)
+    print(f"briefing written to {b.pdf}")
+    return EXIT_OK
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run a sweep file's design points (resumable) and its sensitivity analyses."""
+    sim.check_values(jobs=args.jobs, force_jobs=args.force_jobs, scheduler=args.scheduler)
+    bar = sim.ProgressBar("sweep") if not args.quiet else None
+    try:
+        s = sim.sweep(
+            args.file, out=args.out, jobs=_jobs(args), scheduler=args.scheduler, progress=bar
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    _err(f"{s.name}: {s.new_tasks} replications run now, {s.reused_tasks} reused from {s.folder}/")
+    if s.points is not None:
+        view = s.points[s.points["metric"] == s.metric]
+        rows = [["point", s.metric, "95% CI", "reps"]]
+        rows += [
+            [
+                str(r["label"]),
+                _num(r["mean"]),
+                f"[{_num(r['ci_low'])}, {_num(r['ci_high'])}]",
+                str(r["replications"]),
+            ]
+            for _, r in view.iterrows()
+        ]
+        print(_table(rows))
+    if s.tornado is not None:
+        print(f"\none at a time ({s.metric}):")
+        rows = [["parameter", "low", "high", "base", "swing"]]
+        rows += [
+            [
+                str(r["parameter"]),
+                _num(r["low"]),
+                _num(r["high"]),
+                _num(r["base"]),
+                _num(r["swing"]),
+            ]
+            for _, r in s.tornado.iterrows()
+        ]
+        print(_table(rows))
+    if s.sobol is not None:
+        print(f"\nSobol indices ({s.metric}, N = {s.samples}):")
+        rows = [["parameter", "S1", "S1 95% ±", "ST", "ST 95% ±"]]
+        rows += [
+            [
+                str(r["parameter"]),
+                _num(r["S1"], ".3f"),
+                _num(r["S1_conf"], ".3f"),
+                _num(r["ST"], ".3f"),
+                _num(r["ST_conf"], ".3f"),
+            ]
+            for _, r in s.sobol.iterrows()
+        ]
+        print(_table(rows))
+    print(f"\nwritten to {s.folder}/")
+    return EXIT_OK
 
 
 def cmd_reforms(args: argparse.Namespace) -> int:
     """List every lever with its parameters, defaults and meaning."""
-    from sim.reforms import LEVERS
-
-    for name, mod in LEVERS.items():
-        print(f"{name}  ({mod.ZH})\n  {mod.SUMMARY}")
-        for key, info in mod.Params.model_fields.items():
-            default = (
-                "required"
-                if info.is_required()
-                else (info.default_factory() if info.default_factory else info.default)
-            )
-            if hasattr(default, "model_dump"):
-                default = default.model_dump(mode="json", by_alias=True, exclude_none=True)
-            print(f"    {info.alias or key:<22} default {default!s:<14} {info.description or ''}")
+    for lever in sim.levers():
+        print(f"{lever['name']}  ({lever['zh']})\n  {lever['summary']}")
+        for p in lever["parameters"]:
+            print(f"    {p['name']:<22} default {p['default']!s:<14} {p['description']}")
         print()
-    return 0
+    return EXIT_OK
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
     """Print what every lever of a scenario changes."""
-    from sim.reforms import apply_all
-
-    sc = _load_with_reforms(args)
-    new, accounts = apply_all(sc)
+    new, accounts = sim.explain(args.file, _reforms(args), allow_outside=args.allow_outside)
     if not accounts:
         print(f"{args.file}: no levers applied")
     for account in accounts:
@@ -279,274 +521,122 @@ def cmd_explain(args: argparse.Namespace) -> int:
         f"\nresult: {len(new.departments)} departments, {len(new.items)} items, "
         f"{len(new.case_types)} case types"
     )
-    return 0
+    return EXIT_OK
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    """Run a scenario's replications; write tables, summary, provenance and a chart."""
-    from sim.experiment.compare import run_to_precision
-    from sim.experiment.executors import executor_for
-    from sim.experiment.store import atomic_folder, default_folder, write_tables
-    from sim.report import charts
-
-    sc = _load_with_reforms(args)
-    for w in _load_warnings(sc):
-        print(w, file=sys.stderr)
-    with executor_for(args.scheduler) as ex:
-        if args.precision:
-            result = run_to_precision(
-                sc,
-                args.precision,
-                seed=args.seed,
-                jobs=args.jobs,
-                executor=ex,
-                start=args.replications,
-                max_replications=args.max_replications,
-            )
-        else:
-            result = sim.run(
-                sc,
-                replications=args.replications,
-                seed=args.seed,
-                jobs=args.jobs,
-                executor=ex,
-                warmup=args.warmup,
-            )
-    folder = Path(args.out) if args.out else default_folder(sc.scenario.name)
-    with atomic_folder(folder) as tmp:
-        write_tables(result, tmp)
-        for name, fig in (
-            ("leadtime", charts.lead_time_chart(result)),
-            ("stages", charts.stage_breakdown_chart(result)),
-            ("utilisation", charts.utilisation_heatmap(result)),
-            ("typical_case", charts.swimlane_chart(result)),
-            ("trips", charts.trips_chart([result])),
-        ):
-            fig.savefig(tmp / f"{name}.png")
-    if result.assumed_calendar_years:
-        years = ", ".join(map(str, result.assumed_calendar_years))
-        print(
-            f"note: no official holiday notice for {years}: public holidays computed by rule, "
-            "no make-up working days assumed",
-            file=sys.stderr,
-        )
-    print(_headline_table(result))
-    if result.precision:
-        _say_precision(result.precision)
-    if result.warmup and result.warmup["method"] == "mser5":
-        print(
-            f"warm-up detected with MSER-5: {result.warmup['warmup_days']:.1f} days "
-            "(cases arriving earlier are left out)",
-            file=sys.stderr,
-        )
-    print(f"\nwritten to {folder}/")
-    return 0
-
-
-def _say_precision(info: dict) -> None:
-    verdict = "reached" if info["reached"] else "NOT reached (cap)"
-    print(
-        f"precision {info['target']:.1%} on {info['metric']}: {verdict} with "
-        f"{info['replications']} replications (relative half-width "
-        f"{info['relative_half_width']:.1%})",
-        file=sys.stderr,
-    )
-
-
-def _run_comparison(args: argparse.Namespace, files: Sequence[str]):
-    """Load the files (the first is the baseline) and compare them on common random numbers.
-
-    Scenarios are told apart by name in the comparison, so two with one name are refused.
-    """
-    from sim.experiment.compare import compare
-    from sim.experiment.executors import executor_for
-
-    scenarios = [sim.load(f) for f in files]
-    names = [sc.scenario.name for sc in scenarios]
-    if len(set(names)) < len(names):
-        raise ScenarioError(
-            [
-                sim.scenario.Problem(
-                    f,
-                    "scenario.name",
-                    "two scenarios of the comparison share this name; give each its own",
-                )
-                for f in files
-            ]
-        )
-    with executor_for(args.scheduler) as ex:
-        return compare(
-            scenarios[0],
-            *scenarios[1:],
-            replications=args.replications,
-            seed=args.seed,
-            jobs=args.jobs,
-            executor=ex,
-            precision=args.precision,
-            max_replications=args.max_replications,
-        )
-
-
-def cmd_compare(args: argparse.Namespace) -> int:
-    """Compare alternatives with a baseline on common random numbers."""
-    import json
-
-    from sim.experiment.compare import HEADLINE
-
-    comp = _run_comparison(args, [args.baseline, *args.alternatives])
-    table = comp.table
-    if args.out:
-        from sim.experiment.store import atomic_folder
-        from sim.report import charts
-
-        with atomic_folder(Path(args.out)) as tmp:
-            table.to_csv(tmp / "comparison.csv", index=False)
-            (tmp / "comparison.json").write_text(
-                json.dumps(comp.records(), indent=1, ensure_ascii=False), encoding="utf-8"
-            )
-            charts.comparison_chart(comp).savefig(tmp / "comparison.png")
-            charts.trips_chart([comp.baseline, *comp.alternatives]).savefig(tmp / "trips.png")
-    if args.format == "json":
-        print(json.dumps(comp.records(), indent=1, ensure_ascii=False))
-    elif args.format == "csv":
-        table.to_csv(sys.stdout, index=False)
-    else:
-        rows = [["scenario", "metric", "baseline", "alternative", "delta", "95% CI", "change"]]
-        for _, r in table[(table["group"] == "all") & table["metric"].isin(HEADLINE)].iterrows():
-            rows.append(
-                [
-                    r["scenario"],
-                    r["metric"],
-                    f"{r['baseline_mean']:.2f}",
-                    f"{r['alternative_mean']:.2f}",
-                    f"{r['delta']:+.2f}",
-                    f"[{r['delta_ci_low']:+.2f}, {r['delta_ci_high']:+.2f}]",
-                    f"{r['relative_delta']:+.1%}",
-                ]
-            )
-        print(
-            f"baseline {comp.baseline.scenario.scenario.name!r}, "
-            f"{len(comp.baseline.traces)} paired replications, "
-            f"seed {comp.baseline.seed} (common random numbers)"
-        )
-        print(_format_table(rows))
-    if comp.precision:
-        _say_precision(comp.precision)
-    return 0
-
-
-def _headline_table(result: sim.RunResult) -> str:
-    rows = [["case type", "metric", "mean", "95% CI"]]
-    for _, r in result.headline().iterrows():
-        rows.append(
-            [
-                str(r["group"]),
-                str(r["metric"]),
-                f"{r['mean']:.2f}",
-                f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]",
-            ]
-        )
-    head = (
-        f"{result.scenario.scenario.name}: {len(result.traces)} replications, seed {result.seed}\n"
-    )
-    return head + _format_table(rows)
+# --------------------------------------------------------------------------- the parser
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="approvalsim",
         description="Simulate government approval throughput and the effect of reforms.",
     )
-    parser.add_argument("--version", action="version", version=f"approvalsim {sim.__version__}")
+    parser.add_argument("--version", action="version", version=f"approvalsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser(
         "run",
         help="run a scenario and write its results",
-        description="Run a scenario's replications and write cases.csv, "
-        "tasks.csv, departments.csv, summary.csv/json, the resolved scenario, "
-        "provenance and charts (lead time, stages, utilisation, a typical case, "
-        "trips) into results/<scenario>-<timestamp>/.",
+        description="Run a scenario's replications and write its results folder: the kept "
+        "tables (cases, tasks, activities; Parquet or CSV), departments.csv, summary.csv/json, "
+        "the resolved scenario, provenance.json and charts (lead time, stages, utilisation, a "
+        "typical case, trips).",
     )
     p.add_argument("file", help="scenario file (TOML)")
-    _common(p)
-    p.add_argument("--out", "-o", help="results folder (default: results/<scenario>-<timestamp>)")
-    p.add_argument(
-        "--reform",
-        action="append",
-        metavar="NAME[:key=value,...]",
-        help="switch a lever on after the file's own (repeatable); see 'approvalsim reforms'",
-    )
+    _runs(p, "the mean lead time")
+    _output(p, "results/<scenario>-<timestamp>")
+    _reform_option(p)
     p.add_argument(
         "--warmup",
         choices=("scenario", "mser5"),
         default="scenario",
-        help="warm-up: the scenario's warmup_days, or detected with MSER-5",
+        help="warm-up: the scenario's warmup_days, or detected with MSER-5 (keeps case tables "
+        "in memory)",
+    )
+    p.add_argument(
+        "--tables",
+        choices=("all", "cases", "none"),
+        default="all",
+        help="tables kept and written: all (cases, tasks, activities), cases only, or none "
+        "(summaries only; charts that need a table are left out) (default: all)",
+    )
+    p.add_argument(
+        "--table-format",
+        choices=("parquet", "csv"),
+        default="parquet",
+        help="file format of the tables, streamed to disk as the run goes (default: parquet)",
     )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser(
         "compare",
         help="paired comparison of scenarios with a baseline",
-        description="Run a baseline and alternatives on the same seeds (common "
-        "random numbers) and report, per metric, each alternative's mean, the "
-        "paired difference, its 95%% CI and the relative change.",
+        description="Run a baseline and alternatives on the same seeds (common random numbers) "
+        "and report, per metric, each alternative's mean, the paired difference, its 95%% CI "
+        "and the relative change.",
     )
     p.add_argument("baseline", help="baseline scenario file")
     p.add_argument("alternatives", nargs="+", help="alternative scenario files")
-    _common(p)
+    _runs(p, "each paired delta of approval time")
     p.add_argument(
         "--format",
         choices=("table", "json", "csv"),
         default="table",
         help="output format (default: table)",
     )
-    p.add_argument(
-        "--out", "-o", help="also write comparison.csv/.json and its charts (PNG) into this folder"
-    )
+    _output(p, "none: print only")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser(
         "brief",
         help="write the committee briefing (PDF) in English or Chinese",
-        description="Run a baseline and alternatives on common random numbers "
-        "and write a PDF briefing with its charts as PNG: headline numbers, "
-        "charts with captions, assumptions and levers, provenance.",
+        description="Run a baseline and alternatives on common random numbers and write a PDF "
+        "briefing with its charts as PNG: headline numbers, charts with captions, assumptions "
+        "and levers, provenance.",
     )
     p.add_argument(
         "scenarios", nargs="+", metavar="SCENARIO", help="scenario files: the first is the baseline"
     )
-    _common(p)
+    _runs(p, "each paired delta of approval time")
     p.add_argument(
         "--lang",
         choices=("en", "zh"),
         default="en",
-        help="language of text and charts (zh needs a CJK font)",
+        help="language of text and charts (zh needs a CJK font, or it stops before the run)",
     )
-    p.add_argument("--out", "-o", help="folder (default: results/brief-<baseline>-<timestamp>)")
+    _output(p, "results/brief-<baseline>-<timestamp>")
     p.set_defaults(func=cmd_brief)
 
     p = sub.add_parser(
         "sweep",
         help="run a sweep file: design points, sensitivity",
-        description="Run every design point x replication of a sweep file, "
-        "writing each finished replication atomically; run again after an "
-        "interruption to resume. With a [sensitivity] table, also one-at-a-time "
-        "ranges (tornado) and Sobol indices (SALib).",
+        description="Run every design point x replication of a sweep file, writing each "
+        "finished replication atomically; run again after an interruption to resume (points "
+        "are keyed by their resolved scenario, the seed and the version, so changed inputs start "
+        "fresh). With a [sensitivity] table, also one-at-a-time ranges (tornado) and Sobol "
+        "indices (SALib).",
     )
     p.add_argument("file", help="sweep file (TOML)")
     p.add_argument(
-        "--out", "-o", help="results folder (default: results/sweep-<name>; keep it to resume)"
+        "--out",
+        "-o",
+        help="sweep folder (default: results/sweep-<name>; keep it to resume); an existing "
+        "folder must be an approvalsim sweep folder",
     )
     p.add_argument(
         "--jobs",
         "-j",
-        type=int,
-        default=os.cpu_count() or 1,
-        help="worker processes (default: all cores)",
+        type=_int,
+        help="worker processes, at most the machine's cores (default: all cores)",
     )
-    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address")
+    p.add_argument(
+        "--force-jobs", action="store_true", help="allow more worker processes than cores"
+    )
+    p.add_argument(
+        "--scheduler", metavar="ADDRESS", help="Dask scheduler address (tcp://HOST:PORT)"
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
 
@@ -563,45 +653,49 @@ def build_parser() -> argparse.ArgumentParser:
         description="Apply a scenario's levers and print the account of each.",
     )
     p.add_argument("file", help="scenario file (TOML)")
+    _reform_option(p)
     p.add_argument(
-        "--reform",
-        action="append",
-        metavar="NAME[:key=value,...]",
-        help="add a lever after the file's own (repeatable)",
+        "--allow-outside",
+        action="store_true",
+        help="let scenario files read 'extends' and CSV files outside their own folder tree",
     )
     p.set_defaults(func=cmd_explain)
 
     p = sub.add_parser(
         "check",
         help="validate scenario files and show departments' load",
-        description="Validate scenario files (schema, references, cycles, "
-        "levers) and print each department's offered load; exit 2 on problems.",
+        description="Validate scenario files (schema, references, cycles, levers) and print "
+        "each department's offered load; exit 2 on problems.",
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="scenario files (TOML)")
+    p.add_argument(
+        "--allow-outside",
+        action="store_true",
+        help="let scenario files read 'extends' and CSV files outside their own folder tree",
+    )
     p.set_defaults(func=cmd_check)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``approvalsim`` command."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    for name in ("replications", "jobs", "max_replications"):
-        value = getattr(args, name, None)
-        if value is not None and value < 1:
-            parser.error(f"--{name} must be at least 1 (got {value})")
-    try:
-        return int(args.func(args) or 0)
-    except argparse.ArgumentTypeError as exc:
-        parser.error(str(exc))
-    except ScenarioError as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_SCENARIO
-    except BrokenPipeError:  # e.g. piped into `head`
-        return 0
-    except KeyboardInterrupt:
-        print("interrupted; no partial results were kept", file=sys.stderr)
-        return 130
+    args = build_parser().parse_args(argv)
+    with _notes():
+        try:
+            return int(args.func(args) or EXIT_OK)
+        except (ScenarioError, UsageError) as exc:
+            _err(str(exc))
+            return EXIT_USAGE
+        except OutputError as exc:
+            _err(f"error: {exc}")
+            return EXIT_OUTPUT
+        except BrokenPipeError:  # e.g. piped into `head`: stop quietly
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_OK
+        except KeyboardInterrupt:
+            _err("interrupted; no partial results folder was kept (a sweep resumes)")
+            return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -1,5 +1,9 @@
 """The layers of DESIGN.md: each imports only the layers above it (checked in fresh interpreters),
-and no module draws from a global random generator."""
+and no module draws from a global random generator.
+
+Order: scenario -> reforms -> model -> analysis -> experiment -> report -> commands (the public
+API the command line calls) -> cli. ``tests/test_imports.py`` checks the same graph for cycles.
+"""
 
 from __future__ import annotations
 
@@ -21,20 +25,34 @@ FORBIDDEN = {
         "sim.experiment",
         "sim.analysis",
         "sim.report",
+        "sim.commands",
         "sim.cli",
     ],
-    "sim.reforms": ["simpy", "matplotlib", "sim.model", "sim.experiment", "sim.report", "sim.cli"],
+    "sim.reforms": [
+        "simpy",
+        "matplotlib",
+        "sim.model",
+        "sim.experiment",
+        "sim.report",
+        "sim.commands",
+        "sim.cli",
+    ],
     "sim.model": [
         "matplotlib",
         "sim.reforms",
         "sim.experiment",
         "sim.analysis",
         "sim.report",
+        "sim.commands",
         "sim.cli",
     ],
-    "sim.analysis": ["matplotlib", "sim.experiment", "sim.report", "sim.cli"],
-    "sim.experiment": ["matplotlib", "sim.report", "sim.cli"],
-    "sim.report": ["sim.cli"],
+    "sim.analysis": ["matplotlib", "sim.experiment", "sim.report", "sim.commands", "sim.cli"],
+    "sim.experiment.runner": ["matplotlib", "sim.report", "sim.commands", "sim.cli"],
+    "sim.experiment.store": ["matplotlib", "sim.report", "sim.commands", "sim.cli"],
+    "sim.experiment.sweep": ["matplotlib", "sim.report", "sim.commands", "sim.cli"],
+    "sim.report": ["sim.commands", "sim.cli"],
+    "sim.commands": ["matplotlib", "sim.cli"],
+    "sim.cli": ["pandas", "matplotlib", "pyarrow", "sim.experiment.results", "sim.report"],
 }
 
 

@@ -24,7 +24,8 @@ Means over cases are conditional on finishing: ``unfinished_share`` says how man
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -149,10 +150,29 @@ def per_replication(traces: Sequence[Trace]) -> pd.DataFrame:
 
 def summarise(traces: Sequence[Trace], confidence: float = CONFIDENCE) -> pd.DataFrame:
     """Mean and confidence interval of every metric across replications (tidy table)."""
-    reps = per_replication(traces)
-    units = dict(_UNITS)
+    units: dict[str, str] = {}
     for tr in traces[:1]:
-        units.update({n: u.replace("_", " ") for n, u in tr.meta.get("intervals", {}).items()})
+        units.update(interval_units(tr.meta))
+    return summarise_replications(per_replication(traces), confidence, units)
+
+
+def interval_units(meta: Mapping[str, Any]) -> dict[str, str]:
+    """The unit of every interval metric a trace's ``meta`` declares."""
+    return {n: u.replace("_", " ") for n, u in meta.get("intervals", {}).items()}
+
+
+def summarise_replications(
+    reps: pd.DataFrame,
+    confidence: float = CONFIDENCE,
+    extra_units: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """The summary of per-replication rows (as :func:`per_replication` makes them).
+
+    Workers of a parallel run each return their replication's rows, so the summary is built
+    here without any trace travelling between processes. ``extra_units`` names the units of
+    metrics the summary does not know (the scenario's intervals).
+    """
+    units = {**_UNITS, **(extra_units or {})}
     out = []
     for (group, metric), g in reps.groupby(["group", "metric"], sort=False):
         values = g["value"].to_numpy(float)

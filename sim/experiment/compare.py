@@ -1,4 +1,4 @@
-"""Paired comparisons of scenarios under common random numbers, and precision-driven runs.
+"""Paired comparisons of scenarios under common random numbers.
 
 Replication ``r`` of every scenario uses the same seed streams, so the k-th project of a type
 arrives at the same time and draws the same efforts in the baseline and in each alternative. The
@@ -7,9 +7,9 @@ replication, and its confidence interval is built from the spread of those paire
 far narrower than the difference of two independent estimates, because the luck of the draw
 cancels. ``relative_delta`` is the delta over the baseline mean.
 
-A precision-driven run adds replications in batches until the half-width of the estimate, over
-the estimate (the mean lead time; or each paired delta of a comparison), is at most the target,
-or a cap is reached; the result says which happened.
+With a precision target, replications are added (by the shared :mod:`precision loop
+<sim.experiment.precision>`) until every alternative's paired delta of the metric is known to
+within that share of itself, or a cap is reached; the comparison says which happened.
 """
 
 from __future__ import annotations
@@ -17,85 +17,43 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
-from sim.analysis.summary import ALL, per_replication, t_interval
-from sim.experiment.runner import RunResult, map_replications, run
+from sim.analysis.summary import ALL, t_interval
+from sim.experiment.driver import Driver, Progress, Task, check_keep
+from sim.experiment.errors import UsageError
+from sim.experiment.precision import half_width, until_precise
+from sim.experiment.results import HEADLINE, Comparison, Replication, RunResult
+from sim.experiment.runner import check_run_values, mser5, resolve_jobs, run
 from sim.reforms import apply_all
 from sim.scenario.schema import Scenario
 
-HEADLINE = (
-    "approval_wd_mean",
-    "clock_wd_mean",
-    "lead_wd_mean",
-    "lead_days_mean",
-    "trips_mean",
-    "corrections_mean",
-    "title_wd_mean",
-)
+__all__ = ["HEADLINE", "Comparison", "compare", "mser5", "paired_table", "run_to_precision"]
 
-
-@dataclass
-class Comparison:
-    """A baseline and alternatives run on the same seeds, with paired deltas per metric."""
-
-    baseline: RunResult
-    alternatives: list[RunResult]
-    table: pd.DataFrame
-    precision: dict = field(default_factory=dict)
-
-    def delta(
-        self, scenario: str, metric: str = "approval_wd_mean", group: str = ALL
-    ) -> dict[str, float]:
-        """One row of the comparison table as a dict."""
-        t = self.table
-        row = t[(t["scenario"] == scenario) & (t["metric"] == metric) & (t["group"] == group)]
-        if row.empty:
-            raise KeyError(f"no {metric!r} for {scenario!r}, group {group!r}")
-        return row.iloc[0].to_dict()
-
-    def records(self) -> list[dict]:
-        """The table as a list of plain dicts (the ``--format json`` output)."""
-        out = []
-        for rec in self.table.to_dict(orient="records"):
-            out.append(
-                {
-                    k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                    for k, v in rec.items()
-                }
-            )
-        return out
-
-    def __repr__(self) -> str:
-        t = self.table[(self.table["group"] == ALL) & self.table["metric"].isin(HEADLINE[:2])]
-        lines = [
-            f"Comparison of {len(self.alternatives)} alternatives against "
-            f"{self.baseline.scenario.scenario.name!r}, "
-            f"{len(self.baseline.traces)} paired replications"
-        ]
-        for _, r in t.iterrows():
-            lines.append(
-                f"  {r['scenario']:<24} {r['metric']:<18} {r['baseline_mean']:8.2f} -> "
-                f"{r['alternative_mean']:8.2f}  delta {r['delta']:+.2f} "
-                f"[{r['delta_ci_low']:+.2f}, {r['delta_ci_high']:+.2f}] "
-                f"({r['relative_delta']:+.1%})"
-            )
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        t = self.table[self.table["group"] == ALL]
-        return t.to_html(index=False, float_format="%.3f")
+_COLUMNS = [
+    "scenario",
+    "group",
+    "metric",
+    "baseline",
+    "baseline_mean",
+    "alternative_mean",
+    "delta",
+    "delta_ci_low",
+    "delta_ci_high",
+    "relative_delta",
+    "relative_ci_low",
+    "relative_ci_high",
+    "replications",
+]
 
 
 def paired_table(base: RunResult, alts: Sequence[RunResult]) -> pd.DataFrame:
     """The comparison table: per alternative, metric and group, the paired delta and its CI."""
-    b = per_replication(base.traces).set_index(["group", "metric", "replication"])["value"]
+    b = base.per_replication.set_index(["group", "metric", "replication"])["value"]
     rows = []
     for alt in alts:
-        a = per_replication(alt.traces).set_index(["group", "metric", "replication"])["value"]
+        a = alt.per_replication.set_index(["group", "metric", "replication"])["value"]
         joined = pd.concat({"b": b, "a": a}, axis=1).dropna()
         for (group, metric), g in joined.groupby(level=["group", "metric"], sort=False):
             bm, am = g["b"].to_numpy(float), g["a"].to_numpy(float)
@@ -118,13 +76,7 @@ def paired_table(base: RunResult, alts: Sequence[RunResult]) -> pd.DataFrame:
                     "replications": len(g),
                 }
             )
-    return pd.DataFrame(rows)
-
-
-def _half_width(lo: float, hi: float, mean: float) -> float:
-    if not all(map(math.isfinite, (lo, hi, mean))) or mean == 0:
-        return math.inf
-    return (hi - lo) / 2 / abs(mean)
+    return pd.DataFrame(rows, columns=_COLUMNS)
 
 
 def compare(
@@ -137,58 +89,76 @@ def compare(
     precision: float | None = None,
     metric: str = "approval_wd_mean",
     max_replications: int = 200,
+    tables: str = "all",
+    progress: Progress | None = None,
+    driver: Driver | None = None,
 ) -> Comparison:
     """Run the baseline and every alternative on the same seeds; return paired deltas.
 
     With ``precision``, replications are added in batches until the half-width of every
     alternative's paired delta of ``metric`` is at most ``precision`` times the delta itself
     (the effect is known to within that share), or ``max_replications`` is reached. An effect
-    of zero never gets there: the cap stops it, and ``precision["reached"]`` says so.
+    of zero never gets there: the cap stops it, and ``comparison.precision.reached`` says so.
+    Scenarios are told apart by name, so two with one name are refused.
     """
     seed = baseline.experiment.seed if seed is None else int(seed)
     reps = baseline.experiment.replications if replications is None else int(replications)
-    scenarios = [apply_all(s) for s in (baseline, *alternatives)]
-    traces: list[list] = [[] for _ in scenarios]
-    done = 0
-    target = reps
-    history = []
-    while True:
-        for n, (sc, _) in enumerate(scenarios):
-            traces[n] += map_replications(
-                sc, seed, range(done, target), jobs=jobs, executor=executor
-            )
-        done = target
-        results = [
-            RunResult(sc, seed, tr, acc) for (sc, acc), tr in zip(scenarios, traces, strict=True)
-        ]
-        table = paired_table(results[0], results[1:])
-        if precision is None:
-            return Comparison(results[0], results[1:], table)
-        rows = table[(table["metric"] == metric) & (table["group"] == ALL)]
-        worst = max(
-            (_half_width(r.delta_ci_low, r.delta_ci_high, r.delta) for r in rows.itertuples()),
-            default=math.inf,
+    check_run_values(reps, precision, max_replications, None)
+    check_keep(tables)
+    names = [s.scenario.name for s in (baseline, *alternatives)]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise UsageError(
+            f"scenarios of a comparison need distinct names; {', '.join(map(repr, twice))} "
+            "is used more than once (set [scenario] name)"
         )
-        history.append((done, worst))
-        if worst <= precision or done >= max_replications:
-            info = {
-                "target": precision,
-                "metric": metric,
-                "replications": done,
-                "relative_half_width": worst,
-                "reached": worst <= precision,
-                "history": history,
-            }
-            return Comparison(results[0], results[1:], table, info)
-        target = min(max_replications, _next_target(done, worst, precision))
+    applied = [apply_all(s) for s in (baseline, *alternatives)]
+    outcomes: list[list[Replication]] = [[] for _ in applied]
+    state: dict[str, Comparison] = {}
 
+    def build() -> Comparison:
+        results = [
+            RunResult(sc, seed, tuple(reps_), tuple(acc), keep=tables)
+            for (sc, acc), reps_ in zip(applied, outcomes, strict=True)
+        ]
+        comp = Comparison(results[0], tuple(results[1:]), paired_table(results[0], results[1:]))
+        state["comparison"] = comp
+        return comp
 
-def _next_target(done: int, width: float, goal: float) -> int:
-    """Replications expected to reach ``goal`` (half-width shrinks as 1/sqrt(n)), with margin."""
-    if not math.isfinite(width):
-        return done * 2
-    need = math.ceil(done * (width / goal) ** 2 * 1.1)
-    return max(done + 2, min(need, done * 4))
+    own = driver is None
+    if own:
+        driver = Driver(
+            jobs=resolve_jobs(jobs, reps * len(applied)), executor=executor, progress=progress
+        )
+    try:
+
+        def add(done: int, target: int) -> None:
+            tasks = [
+                Task(sc, seed, r, keep=tables) for sc, _ in applied for r in range(done, target)
+            ]
+            got = driver.run(tasks)  # type: ignore[union-attr]
+            n = target - done
+            for k in range(len(applied)):
+                outcomes[k].extend(got[k * n : (k + 1) * n])
+
+        if precision is None:
+            add(0, reps)
+            return build()
+
+        def width() -> float:
+            t = build().table
+            rows = t[(t["metric"] == metric) & (t["group"] == ALL)]
+            return max(
+                (half_width(r.delta_ci_low, r.delta_ci_high, r.delta) for r in rows.itertuples()),
+                default=math.inf,
+            )
+
+        info = until_precise(reps, precision, max_replications, metric, add, width)
+    finally:
+        if own:
+            driver.close()  # type: ignore[union-attr]
+    comp = state["comparison"]
+    return Comparison(comp.baseline, comp.alternatives, comp.table, precision=info)
 
 
 def run_to_precision(
@@ -200,56 +170,17 @@ def run_to_precision(
     executor: Executor | None = None,
     start: int | None = None,
     max_replications: int = 200,
+    warmup: str | None = None,
 ) -> RunResult:
-    """Add replications until ``metric`` (overall) is precise enough, or the cap is reached.
-
-    Precise enough: a relative half-width of the 95% CI of at most ``precision``;
-    ``result.precision`` says whether it was reached.
-    """
-    reps = start or scenario.experiment.replications
-    result = run(scenario, replications=max(2, reps), seed=seed, jobs=jobs, executor=executor)
-    history = []
-    while True:
-        row = result.value(metric)
-        width = _half_width(row["ci_low"], row["ci_high"], row["mean"])
-        history.append((len(result.traces), width))
-        if width <= precision or len(result.traces) >= max_replications:
-            result.precision = {
-                "target": precision,
-                "metric": metric,
-                "replications": len(result.traces),
-                "relative_half_width": width,
-                "reached": width <= precision,
-                "history": history,
-            }
-            return result
-        target = min(max_replications, _next_target(len(result.traces), width, precision))
-        more = map_replications(
-            result.scenario,
-            result.seed,
-            range(len(result.traces), target),
-            jobs=jobs,
-            executor=executor,
-        )
-        result = RunResult(result.scenario, result.seed, result.traces + more, result.accounts)
-
-
-def mser5(values: Sequence[float]) -> int:
-    """MSER-5 truncation point of an output series (White 1997).
-
-    The number of leading observations to delete so that the remaining batch means (of 5) have
-    the smallest squared standard error; searched over the first half of the series.
-    """
-    x = np.asarray(values, dtype=float)
-    x = x[np.isfinite(x)]
-    nb = len(x) // 5
-    if nb < 4:
-        return 0
-    batches = x[: nb * 5].reshape(nb, 5).mean(axis=1)
-    best, best_d = math.inf, 0
-    for d in range(nb // 2):
-        rest = batches[d:]
-        stat = rest.var() / len(rest)
-        if stat < best:
-            best, best_d = stat, d
-    return best_d * 5
+    """:func:`~sim.experiment.runner.run` with a precision target (kept for older scripts)."""
+    return run(
+        scenario,
+        replications=start,
+        seed=seed,
+        jobs=jobs,
+        executor=executor,
+        warmup=warmup,
+        precision=precision,
+        metric=metric,
+        max_replications=max_replications,
+    )

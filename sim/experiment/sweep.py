@@ -1,4 +1,4 @@
-"""Sweeps and sensitivity: many design points x replications, resumable, with progress.
+"""Sweeps and sensitivity: many design points x replications, resumable, keyed by their inputs.
 
 A sweep file (TOML) names a base scenario and the design points to run over it::
 
@@ -18,41 +18,48 @@ A sweep file (TOML) names a base scenario and the design points to run over it::
     set = { "reforms.parallel_approval" = {}, "reforms.online" = {} }
 
     [sensitivity]                         # one-at-a-time ranges and Sobol indices (SALib)
-    samples = 16                          # Sobol base sample size N (N x (2D + 2) points)
+    samples = 16                          # Sobol base sample size N (N x (D + 2) points)
     [sensitivity.parameters]
     "departments.planning.staff" = [1, 4]
     "items.eia.correction.probability" = [0.1, 0.5]
 
-Every (point, replication) is a task; each finished task writes its per-replication metrics to
-``<out>/points/<point id>/rep-<r>.json`` atomically (temporary file, then rename). Running the
-same sweep again skips the tasks already written, so an interrupted sweep resumes where it
-stopped and ends with the same numbers as an uninterrupted one: a task's result depends only on
-its point, its replication and the seed, never on when or where it ran.
+Every key path is checked against the base scenario like any key of a scenario file: a typo is an
+error with "did you mean", never a new department. Every (point, replication) is a task run by the
+shared :mod:`driver <sim.experiment.driver>`; each finished task writes its per-replication
+metrics to ``<folder>/points/<point id>/rep-<r>.json`` atomically. A point's id hashes everything
+that changes its numbers — the point's scenario as resolved (base, overrides, levers applied), the
+seed and the package version — so running the sweep again skips exactly the tasks already done
+for *these* inputs: an interrupted sweep resumes and ends with the same numbers as an
+uninterrupted one, and a changed base or seed starts fresh (the older replications stay in the
+folder, unused, and the run says so).
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import itertools
 import json
 import math
-import sys
-import time
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from collections.abc import Iterable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from sim.analysis.summary import ALL, per_replication, t_interval
-from sim.experiment.runner import replicate
-from sim.experiment.store import write_json
-from sim.reforms import apply_all, check_reforms
+from sim._version import __version__
+from sim.analysis.summary import ALL, CASE_METRICS, t_interval
+from sim.api import CHECKS
+from sim.experiment.driver import Driver, Progress, Task, perform
+from sim.experiment.errors import UsageError
+from sim.experiment.results import SweepResult
+from sim.experiment.store import MARK, is_ours, write_json
+from sim.reforms import LEVERS, apply_all
 from sim.scenario.load import (
     Problem,
     ScenarioError,
@@ -61,19 +68,30 @@ from sim.scenario.load import (
     read_tree,
     validation_problems,
 )
+from sim.scenario.schema import Scenario
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
+#: Largest sweep file read (a sweep file is a few lines; this refuses devices and binaries).
+MAX_SWEEP_BYTES = 1_000_000
+#: Metrics a sweep may analyse besides the case metrics of the summary and the intervals.
+EXTRA_METRICS = ("unfinished_share", "capped_share", "one_trip_share", "overdue_share")
+
+
+def known_metrics(base: Scenario | None = None) -> list[str]:
+    """The overall metrics a sweep may name in ``[sweep] metric`` (with the base's intervals)."""
+    intervals = list(base.intervals) if base is not None else []
+    return [*CASE_METRICS, *EXTRA_METRICS, *intervals]
 
 
 class SweepInfo(BaseModel):
     """The ``[sweep]`` table."""
 
     model_config = _FROZEN
-    name: str = Field(min_length=1)
-    base: str
+    name: str = Field(min_length=1, max_length=200)
+    base: str = Field(min_length=1)
     replications: int = Field(default=5, ge=1, le=10_000)
-    seed: int | None = Field(default=None, ge=0)
-    metric: str = Field(default="approval_wd_mean")
+    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    metric: str = Field(default="approval_wd_mean", min_length=1)
 
 
 class Point(BaseModel):
@@ -89,7 +107,19 @@ class Sensitivity(BaseModel):
 
     model_config = _FROZEN
     samples: int = Field(default=16, ge=2, le=4096)
-    parameters: dict[str, tuple[float, float]] = Field(min_length=1)
+    parameters: dict[str, tuple[float, float]] = Field(min_length=1, max_length=50)
+
+    @field_validator("parameters")
+    @classmethod
+    def _ordered(cls, v: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        for path, (lo, hi) in v.items():
+            if not (math.isfinite(lo) and math.isfinite(hi)):
+                raise ValueError(f"{path}: bounds must be finite numbers (got [{lo}, {hi}])")
+            if not lo < hi:
+                raise ValueError(
+                    f"{path}: bounds must be [low, high] with low < high (got [{lo}, {hi}])"
+                )
+        return v
 
 
 class SweepFile(BaseModel):
@@ -104,34 +134,56 @@ class SweepFile(BaseModel):
 
 @dataclass
 class Sweep:
-    """A loaded sweep: its settings, its base data and its design points."""
+    """A loaded sweep: its settings, its base scenario and its design points."""
 
     path: Path
     info: SweepInfo
     base_data: dict[str, Any]
+    base: Scenario
+    base_dir: Path
     points: list[tuple[str, dict[str, Any]]]  # (label, {key path: value})
     sensitivity: Sensitivity | None = None
-    _scenarios: dict[str, Any] = field(default_factory=dict)
+    _scenarios: dict[str, Scenario] = field(default_factory=dict)
+    _ids: dict[str, str] = field(default_factory=dict)
 
-    def scenario(self, overrides: Mapping[str, Any]):
+    def scenario(self, overrides: Mapping[str, Any]) -> Scenario:
         """The validated, reformed scenario of one design point."""
-        key = point_id(overrides)
-        if key not in self._scenarios:
+        text = json.dumps(overrides, sort_keys=True, default=str)
+        if text not in self._scenarios:
             data = deep_merge(self.base_data, {})
             for path, value in overrides.items():
                 set_path(data, path, value)
             sc = from_dict(
-                data, source=f"{self.path.name} point {dict(overrides)}", checks=(check_reforms,)
+                data,
+                source=f"{self.path.name} point {dict(overrides)}",
+                base_dir=self.base_dir,
+                checks=CHECKS,
             )
-            self._scenarios[key] = apply_all(sc)[0]
-        return self._scenarios[key]
+            self._scenarios[text] = apply_all(sc)[0]
+        return self._scenarios[text]
 
     @property
     def seed(self) -> int:
         """The root seed of every point (common random numbers across points)."""
-        if self.info.seed is not None:
-            return self.info.seed
-        return int(self.base_data.get("experiment", {}).get("seed", 20230920))
+        return self.info.seed if self.info.seed is not None else self.base.experiment.seed
+
+    @property
+    def key(self) -> str:
+        """A hash of the base scenario as resolved, the seed and the package version."""
+        return _digest(self.base.model_dump(mode="json", by_alias=True), self.seed)
+
+    def point_id(self, overrides: Mapping[str, Any]) -> str:
+        """The id of a design point: its resolved scenario, the seed, the package version."""
+        text = json.dumps(overrides, sort_keys=True, default=str)
+        if text not in self._ids:
+            sc = self.scenario(overrides)
+            self._ids[text] = _digest(sc.model_dump(mode="json", by_alias=True), self.seed)[:16]
+        return self._ids[text]
+
+
+def _digest(data: Any, seed: int) -> str:
+    text = json.dumps({"scenario": data, "seed": seed, "version": __version__}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:
@@ -148,26 +200,103 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
         node[keys[-1]] = value
 
 
-def point_id(overrides: Mapping[str, Any]) -> str:
-    """A stable id for a design point (same overrides, same id, in any run)."""
-    text = json.dumps(overrides, sort_keys=True, default=str)
-    return hashlib.sha1(text.encode()).hexdigest()[:12]
+def _unknown(kind: str, name: str, known: Iterable[str], where: str = "") -> str:
+    known = sorted(known)
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    listed = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+    return f"unknown {kind} {name!r}{where}{hint} (valid: {listed})"
+
+
+def path_problem(base: Scenario, path: str) -> str | None:
+    """Why a key path does not name a key of the base scenario (``None`` when it does)."""
+    keys = path.split(".")
+    if not all(keys):
+        return "a key path is names joined by dots, e.g. departments.planning.staff"
+    if keys[0] == "reforms":
+        if len(keys) == 1:
+            return "name a lever: reforms.<lever>"
+        if keys[1] not in LEVERS:
+            return _unknown("lever", keys[1], LEVERS)
+        if len(keys) > 2:
+            fields = {(info.alias or k) for k, info in LEVERS[keys[1]].Params.model_fields.items()}
+            if keys[2] not in fields:
+                return _unknown(f"parameter of lever {keys[1]!r}", keys[2], fields)
+        return None
+    node: Any = base.model_dump(mode="json", by_alias=True)
+    for depth, k in enumerate(keys):
+        where = ".".join(keys[:depth]) or "the scenario"
+        if not isinstance(node, dict):
+            return f"{where} is not a table, so it has no key {k!r}"
+        if k not in node:
+            return _unknown("key", k, node, f" under {where}")
+        node = node[k]
+    return None
+
+
+def _read_sweep_text(path: Path) -> str:
+    try:
+        if not path.is_file():
+            raise ScenarioError(
+                [
+                    Problem(
+                        str(path),
+                        "",
+                        "no such sweep file" if not path.exists() else "not a regular file",
+                    )
+                ]
+            )
+        if path.stat().st_size > MAX_SWEEP_BYTES:
+            raise ScenarioError(
+                [Problem(str(path), "", f"larger than {MAX_SWEEP_BYTES:,} bytes: not a sweep file")]
+            )
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(
+            [Problem(str(path), "", "not a text file (not UTF-8): not a sweep file")]
+        ) from None
+    except OSError as exc:
+        raise ScenarioError(
+            [Problem(str(path), "", f"cannot read the sweep file: {exc.strerror or exc}")]
+        ) from None
 
 
 def load_sweep(path: str | Path) -> Sweep:
-    """Read and validate a sweep file and every design point's scenario."""
+    """Read and validate a sweep file, its key paths and every design point's scenario."""
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ScenarioError(
-            [Problem(str(path), "", f"cannot read the sweep file: {exc}")]
-        ) from None
+        raw = tomllib.loads(_read_sweep_text(path))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([Problem(str(path), "", f"not valid TOML: {exc}")]) from None
     try:
         spec = SweepFile.model_validate(raw)
     except ValidationError as exc:
         raise ScenarioError(validation_problems(exc, raw, str(path))) from None
-    base_data, _ = read_tree(path.parent / spec.sweep.base)
+    base_path = (path.parent / spec.sweep.base).resolve()
+    base_data, origins = read_tree(base_path)
+    base = from_dict(
+        base_data,
+        source=str(spec.sweep.base),
+        origins=origins,
+        base_dir=base_path.parent,
+        checks=CHECKS,
+    )
+    problems = []
+    known = known_metrics(base)
+    if spec.sweep.metric not in known:
+        problems.append(
+            Problem(str(path), "sweep.metric", _unknown("metric", spec.sweep.metric, known))
+        )
+    keyed = [(f'grid."{k}"', k) for k in spec.grid]
+    keyed += [(f'points[{n}].set."{k}"', k) for n, p in enumerate(spec.points) for k in p.set]
+    if spec.sensitivity is not None:
+        keyed += [(f'sensitivity.parameters."{k}"', k) for k in spec.sensitivity.parameters]
+    for where, key in keyed:
+        msg = path_problem(base, key)
+        if msg:
+            problems.append(Problem(str(path), where, msg))
+    if problems:
+        raise ScenarioError(problems)
     points: list[tuple[str, dict[str, Any]]] = []
     if spec.grid:
         keys = list(spec.grid)
@@ -178,8 +307,7 @@ def load_sweep(path: str | Path) -> Sweep:
         points.append((p.name or f"point {n + 1}", dict(p.set)))
     if not points and spec.sensitivity is None:
         points.append(("base", {}))
-    sweep = Sweep(path, spec.sweep, base_data, points, spec.sensitivity)
-    problems = []
+    sweep = Sweep(path, spec.sweep, base_data, base, base_path.parent, points, spec.sensitivity)
     for label, over in points:
         try:
             sweep.scenario(over)
@@ -194,13 +322,80 @@ def _short(v: Any) -> str:
     return json.dumps(v, default=str) if not isinstance(v, str) else v
 
 
+# --------------------------------------------------------------------------- the folder
+
+
+def open_folder(sweep: Sweep, folder: Path) -> list[str]:
+    """Make ``folder`` the sweep's store (checked before any work); notes for the user.
+
+    A new or empty folder is taken; an existing one must be a sweep folder of ours. When it holds
+    replications of other inputs (another base, seed or version), they are kept, unused.
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder}: is a file, not a folder; name a folder for the sweep")
+    notes = []
+    if folder.is_dir() and any(folder.iterdir()):
+        if not is_ours(folder):
+            raise UsageError(
+                f"{folder}: exists and is not an approvalsim sweep folder; nothing in it is "
+                "touched — name a new folder with --out"
+            )
+        try:
+            old = json.loads((folder / MARK).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            old = {}
+        if old.get("kind") != "sweep":
+            raise UsageError(
+                f"{folder}: holds approvalsim results of another kind ({old.get('kind')!r}), "
+                "not a sweep; name a new folder with --out"
+            )
+        if old.get("key") != sweep.key:
+            why = []
+            if old.get("seed") != sweep.seed:
+                why.append(f"seed {old.get('seed')} -> {sweep.seed}")
+            if old.get("version") != __version__:
+                why.append(f"version {old.get('version')} -> {__version__}")
+            if not why:
+                why.append("the base scenario changed")
+            notes.append(
+                f"{folder} holds replications of other inputs ({'; '.join(why)}): they are kept "
+                "but not used; this sweep starts fresh"
+            )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_json(
+            folder / MARK,
+            {
+                "package": "approvalsim",
+                "kind": "sweep",
+                "version": __version__,
+                "sweep": sweep.info.name,
+                "key": sweep.key,
+                "seed": sweep.seed,
+                "status": "running",
+            },
+        )
+    except OSError as exc:
+        raise UsageError(
+            f"{folder}: cannot write the sweep folder: {exc.strerror or exc}"
+        ) from None
+    return notes
+
+
 # --------------------------------------------------------------------------- running
 
 
-def _task(args: tuple) -> list[dict]:
-    scenario, seed, rep = args
-    trace = replicate(scenario, seed, rep)
-    return per_replication([trace]).assign(replication=rep).to_dict(orient="records")
+@dataclass(frozen=True)
+class _PointTask:
+    pid: str
+    label: str
+    task: Task
+
+
+def _perform_point(pt: _PointTask) -> list[dict[str, Any]]:
+    rep = perform(pt.task)
+    return rep.summary.to_dict(orient="records")
 
 
 def run_points(
@@ -210,57 +405,60 @@ def run_points(
     jobs: int = 1,
     executor: Executor | None = None,
     limit: int | None = None,
-    progress: Callable[[int, int, float], None] | None = None,
+    progress: Progress | None = None,
+    driver: Driver | None = None,
 ) -> pd.DataFrame:
     """Run every (point, replication) not yet written under ``out``; return all results.
 
     ``limit`` stops after that many new tasks (used to test resumption). The returned table has
     one row per point, replication, group and metric.
     """
-    out.mkdir(parents=True, exist_ok=True)
-    todo = []
-    for _, over in points:
-        pid = point_id(over)
-        folder = out / "points" / pid
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "point.json").write_text(
-            json.dumps(over, sort_keys=True, default=str), encoding="utf-8"
-        )
-        for r in range(sweep.info.replications):
-            if not (folder / f"rep-{r}.json").exists():
-                todo.append((pid, over, r))
+    out = Path(out)
+    todo = _todo(sweep, points, out)
     if limit is not None:
         todo = todo[:limit]
-    total, done, start = len(todo), 0, time.monotonic()
-    if todo:
-        own = executor is None and jobs > 1
-        ex = ProcessPoolExecutor(max_workers=jobs) if own else executor
-        try:
-            if ex is None:
-                for pid, over, r in todo:
-                    write_json(
-                        out / "points" / pid / f"rep-{r}.json",
-                        _task((sweep.scenario(over), sweep.seed, r)),
-                        allow_nan=True,
-                    )
-                    done += 1
-                    if progress:
-                        progress(done, total, time.monotonic() - start)
-            else:
-                futures = {
-                    ex.submit(_task, (sweep.scenario(over), sweep.seed, r)): (pid, r)
-                    for pid, over, r in todo
-                }
-                for fut in as_completed(futures):
-                    pid, r = futures[fut]
-                    write_json(out / "points" / pid / f"rep-{r}.json", fut.result(), allow_nan=True)
-                    done += 1
-                    if progress:
-                        progress(done, total, time.monotonic() - start)
-        finally:
-            if own:
-                ex.shutdown(cancel_futures=True)
+    own = driver is None
+    if own:
+        driver = Driver(jobs=jobs, executor=executor, progress=progress)
+    try:
+        for pos, rows in driver.as_completed(todo, _perform_point):  # type: ignore[union-attr]
+            pt = todo[pos]
+            write_json(
+                out / "points" / pt.pid / f"rep-{pt.task.replication}.json", rows, allow_nan=True
+            )
+    finally:
+        if own:
+            driver.close()  # type: ignore[union-attr]
     return collect(sweep, points, out)
+
+
+def _todo(sweep: Sweep, points: list[tuple[str, dict[str, Any]]], out: Path) -> list[_PointTask]:
+    todo = []
+    seen = set()
+    for label, over in points:
+        pid = sweep.point_id(over)
+        if pid in seen:
+            continue
+        seen.add(pid)
+        folder = out / "points" / pid
+        point_file = folder / "point.json"
+        if not point_file.exists():
+            write_json(point_file, {"label": label, "set": over, "seed": sweep.seed})
+        for r in range(sweep.info.replications):
+            if not (folder / f"rep-{r}.json").exists():
+                todo.append(
+                    _PointTask(pid, label, Task(sweep.scenario(over), sweep.seed, r, "none"))
+                )
+    return todo
+
+
+def pending(sweep: Sweep, points: list[tuple[str, dict[str, Any]]], out: Path) -> int:
+    """How many (point, replication) tasks are not yet written under ``out``."""
+    n = 0
+    for pid in {sweep.point_id(over) for _, over in points}:
+        for r in range(sweep.info.replications):
+            n += not (Path(out) / "points" / pid / f"rep-{r}.json").exists()
+    return n
 
 
 def collect(sweep: Sweep, points: list[tuple[str, dict[str, Any]]], out: Path) -> pd.DataFrame:
@@ -268,12 +466,12 @@ def collect(sweep: Sweep, points: list[tuple[str, dict[str, Any]]], out: Path) -
     frames = []
     seen: set[str] = set()
     for label, over in points:
-        pid = point_id(over)
+        pid = sweep.point_id(over)
         if pid in seen:  # e.g. two Sobol samples rounded to the same integer staff
             continue
         seen.add(pid)
         for r in range(sweep.info.replications):
-            f = out / "points" / pid / f"rep-{r}.json"
+            f = Path(out) / "points" / pid / f"rep-{r}.json"
             if f.exists():
                 frames.append(
                     pd.DataFrame(json.loads(f.read_text(encoding="utf-8"))).assign(
@@ -304,30 +502,9 @@ def summarise_points(results: pd.DataFrame, group: str = ALL) -> pd.DataFrame:
                 "replications": len(g),
             }
         )
-    return pd.DataFrame(rows)
-
-
-def text_progress(stream=sys.stderr) -> Callable[[int, int, float], None]:
-    """A one-line progress bar with an ETA."""
-    last = [-1.0]
-
-    def show(done: int, total: int, elapsed: float) -> None:
-        if done < total and elapsed - last[0] < 0.5:
-            return  # at most two updates a second
-        last[0] = elapsed
-        width = 30
-        filled = int(width * done / total) if total else width
-        eta = elapsed / done * (total - done) if done else math.nan
-        eta_text = f"{eta:5.0f} s" if math.isfinite(eta) else "   ?"
-        stream.write(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
-            f"elapsed {elapsed:5.0f} s, ETA {eta_text}"
-        )
-        if done == total:
-            stream.write("\n")
-        stream.flush()
-
-    return show
+    return pd.DataFrame(
+        rows, columns=["point", "label", "metric", "mean", "ci_low", "ci_high", "replications"]
+    )
 
 
 # --------------------------------------------------------------------------- sensitivity
@@ -338,7 +515,7 @@ def _value(path: str, x: float, base: Any) -> Any:
 
 
 def _base_value(sweep: Sweep, path: str) -> Any:
-    node: Any = sweep.base_data
+    node: Any = sweep.base.model_dump(mode="json", by_alias=True)
     for k in path.split("."):
         node = node.get(k) if isinstance(node, dict) else None
     return node
@@ -348,7 +525,7 @@ def oat_points(sweep: Sweep) -> list[tuple[str, dict[str, Any]]]:
     """One-at-a-time design: the base, then each parameter at its low and its high end."""
     sens = sweep.sensitivity
     pts: list[tuple[str, dict[str, Any]]] = [("base", {})]
-    for path, (lo, hi) in sens.parameters.items():
+    for path, (lo, hi) in sens.parameters.items():  # type: ignore[union-attr]
         base = _base_value(sweep, path)
         for end, x in (("low", lo), ("high", hi)):
             pts.append((f"{path}={end}", {path: _value(path, x, base)}))
@@ -361,7 +538,7 @@ def tornado(sweep: Sweep, results: pd.DataFrame) -> pd.DataFrame:
     means = means[means["metric"] == sweep.info.metric].set_index("label")["mean"]
     base = means.get("base", math.nan)
     rows = []
-    for path in sweep.sensitivity.parameters:
+    for path in sweep.sensitivity.parameters:  # type: ignore[union-attr]
         lo, hi = means.get(f"{path}=low", math.nan), means.get(f"{path}=high", math.nan)
         rows.append({"parameter": path, "low": lo, "high": hi, "base": base, "swing": abs(hi - lo)})
     return pd.DataFrame(rows).sort_values("swing", ascending=False, ignore_index=True)
@@ -369,7 +546,7 @@ def tornado(sweep: Sweep, results: pd.DataFrame) -> pd.DataFrame:
 
 def sobol_problem(sweep: Sweep) -> dict[str, Any]:
     """The SALib problem definition of the sweep's sensitivity parameters."""
-    params = sweep.sensitivity.parameters
+    params = sweep.sensitivity.parameters  # type: ignore[union-attr]
     return {
         "num_vars": len(params),
         "names": list(params),
@@ -383,7 +560,10 @@ def sobol_points(sweep: Sweep) -> tuple[np.ndarray, list[tuple[str, dict[str, An
 
     problem = sobol_problem(sweep)
     x = sobol_sample.sample(
-        problem, sweep.sensitivity.samples, calc_second_order=False, seed=sweep.seed % (2**32)
+        problem,
+        sweep.sensitivity.samples,  # type: ignore[union-attr]
+        calc_second_order=False,
+        seed=sweep.seed % (2**32),
     )
     pts = []
     for n, row in enumerate(x):
@@ -403,7 +583,7 @@ def sobol_indices(
 
     means = summarise_points(results)
     means = means[means["metric"] == sweep.info.metric].set_index("point")["mean"]
-    y = np.array([means.get(point_id(over), math.nan) for _, over in pts])
+    y = np.array([means.get(sweep.point_id(over), math.nan) for _, over in pts])
     problem = sobol_problem(sweep)
     res = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=sweep.seed % (2**32))
     return pd.DataFrame(
@@ -434,13 +614,60 @@ def design(sweep: Sweep, kind: str) -> list[tuple[str, dict[str, Any]]]:
     return oat_points(sweep) if kind == "oat" else sobol_points(sweep)[1]
 
 
+def designs(sweep: Sweep) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    """Every design the sweep file asks for: its points; with ``[sensitivity]``, OAT and Sobol."""
+    kinds = ["points"] if sweep.points else []
+    if sweep.sensitivity is not None:
+        kinds += ["oat", "sobol"]
+    return {k: design(sweep, k) for k in kinds}
+
+
 def merge_points(*lists: Iterable[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict]]:
-    """Concatenate design point lists, dropping repeated points."""
+    """Concatenate design point lists, dropping repeated points (by their overrides)."""
     seen, out = set(), []
     for lst in lists:
         for label, over in lst:
-            pid = point_id(over)
-            if pid not in seen:
-                seen.add(pid)
+            key = json.dumps(over, sort_keys=True, default=str)
+            if key not in seen:
+                seen.add(key)
                 out.append((label, over))
     return out
+
+
+def run_sweep(
+    sweep: Sweep,
+    folder: Path,
+    jobs: int = 1,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    limit: int | None = None,
+) -> SweepResult:
+    """Run every design of the sweep into ``folder`` (resuming) and analyse it."""
+    folder = Path(folder)
+    plans = designs(sweep)
+    everything = merge_points(*plans.values())
+    todo = pending(sweep, everything, folder)
+    with Driver(jobs=max(1, min(jobs, todo or 1)), executor=executor, progress=progress) as d:
+        results = run_points(sweep, everything, folder, limit=limit, driver=d)
+    ids = {sweep.point_id(o) for _, o in plans.get("points", [])}
+    points = summarise_points(results[results["point"].isin(ids)]) if "points" in plans else None
+    tor = tornado(sweep, results) if "oat" in plans else None
+    sob = sobol_indices(sweep, plans["sobol"], results) if "sobol" in plans else None
+    done = int(len(results[["point", "replication"]].drop_duplicates())) if len(results) else 0
+    new = min(todo, limit) if limit is not None else todo
+    return SweepResult(
+        name=sweep.info.name,
+        file=sweep.path,
+        folder=folder,
+        seed=sweep.seed,
+        metric=sweep.info.metric,
+        replications=sweep.info.replications,
+        key=sweep.key,
+        results=results,
+        points=points,
+        tornado=tor,
+        sobol=sob,
+        samples=sweep.sensitivity.samples if sweep.sensitivity else None,
+        new_tasks=new,
+        reused_tasks=max(0, done - new),
+    )

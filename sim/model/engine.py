@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.model.kernel import Kernel
+from sim.model.kernel import FEED_MASK, FEED_SHIFT, Kernel
 from sim.model.plan import (
     ACTIVITY_KINDS,
     KIND_APPLICANT,
@@ -58,13 +58,13 @@ from sim.model.plan import (
     KIND_STALL,
     KIND_TRANSFER,
     CasePlan,
+    ItemPlan,
     RoutePlan,
     StepPlan,
     compile_plan,
-    steps_for,
 )
-from sim.model.streams import MASK, SHIFT, Streams
-from sim.model.tables import MemorySink, Sink
+from sim.model.streams import ArrayStream, CaseStream, Streams
+from sim.model.tables import Sink
 from sim.model.trace import TABLES, Trace, TraceRecorder
 from sim.model.workcal import HOURS_PER_DAY, OfficeClock, WorkCalendar
 from sim.scenario.schema import Scenario
@@ -72,6 +72,8 @@ from sim.scenario.schema import Scenario
 __all__ = ["ACTIVITY_KINDS", "Case", "Department", "ItemState", "Model", "TABLES"]
 
 NAN = math.nan
+QUICK = True
+"""Whether cases of one plain single-step item take the fast path (tests compare both ways)."""
 
 
 class ItemState(IntEnum):
@@ -83,6 +85,7 @@ class ItemState(IntEnum):
 
 
 WAITING, ACTIVE, DONE = ItemState.WAITING, ItemState.ACTIVE, ItemState.DONE
+_NO_FLAGS: frozenset[str] = frozenset()
 
 # positions in a visit record (a small list per open visit)
 V_NO, V_READY, V_IN, V_RELEASED, V_TRIPS, V_AGENT, V_ROUND, V_CLOCK = range(8)
@@ -101,7 +104,9 @@ class Department:
         "queue",
         "_seq",
         "_kernel",
-        "_record",
+        "_tasks",
+        "_call_at",
+        "_when_done",
         "h0",
         "h1",
         "tasks",
@@ -121,7 +126,9 @@ class Department:
         self.queue: list[tuple[int, int, tuple]] = []
         self._seq = 0
         self._kernel = model.kernel
-        self._record = model.recorder.task
+        self._tasks = model.recorder.tables.get("tasks")
+        self._call_at = model.kernel.call_at
+        self._when_done = self._done  # one bound method, not one per task
         self.h0, self.h1 = model.warmup_h, model.horizon_h
         # statistics over the measurement window [h0, h1), added up as the run goes
         self.tasks = 0  # tasks queued in the window
@@ -147,10 +154,51 @@ class Department:
         case, item, step, effort, queued = task
         clock = self.clock
         if clock.always:
-            started, end = now, now + effort
+            started = now
+            end = now + effort
+            work = end - started
         else:
             started = clock.next_open(now)
             end = clock.finish(started, effort)
+            work = effort
+        if queued >= self.h0 and end < self.h1:  # wholly inside the window: the common case
+            self.tasks += 1
+            wait = started - queued
+            self.wait_sum += wait
+            self.waiting += wait
+            self.busy += work
+        else:
+            self._window_edge(queued, started, end, work)
+        table = self._tasks
+        if table is not None:
+            if case.quick:  # its task row is made with its case row (TraceRecorder.quick)
+                case.started, case.end, case.effort = started, end, effort
+                self._call_at(end, self._when_done, task)
+                return
+            visit = case.open[item]
+            buffer = table.buffer
+            buffer.extend(
+                (
+                    case.id,
+                    case.plan.items[item].code,
+                    step.code,
+                    self.code,
+                    queued,
+                    started,
+                    end,
+                    visit[V_NO],
+                    visit[V_ROUND],
+                    effort,
+                )
+            )
+            if len(buffer) >= table.limit:
+                table.flush()
+        if step.counted:
+            case.spell(item, queued, end)
+        self._call_at(end, self._when_done, task)
+
+    def _window_edge(self, queued: float, started: float, end: float, work: float) -> None:
+        """Add the part of a task inside the measurement window [h0, h1) to the statistics."""
         h0, h1 = self.h0, self.h1
         if h0 <= queued < h1:
             self.tasks += 1
@@ -158,29 +206,12 @@ class Department:
         if started > queued and started > h0 and queued < h1:
             self.waiting += min(started, h1) - max(queued, h0)
         if started >= h0 and end <= h1:
-            self.busy += end - started if clock.always else effort
+            self.busy += work
         elif end > h0 and started < h1:
+            clock = self.clock
             self.busy += max(
                 0.0, clock.open_hours(min(end, h1)) - clock.open_hours(max(started, h0))
             )
-        visit = case.open[item]
-        self._record(
-            (
-                case.id,
-                case.plan.items[item].code,
-                step.code,
-                self.code,
-                queued,
-                started,
-                end,
-                visit[V_NO],
-                visit[V_ROUND],
-                effort,
-            )
-        )
-        if step.counted:
-            case.spell(item, queued, end)
-        self._kernel.call_after(end - now, self._done, task)
 
     def _done(self, task: tuple) -> None:
         case, item, step, _, _ = task
@@ -191,16 +222,21 @@ class Department:
             self._take_up(heapq.heappop(self.queue)[2], now)
         else:
             self.free += 1
-        case.finish_step(item, step.index)
+        case.finish_step(item, step)
 
 
 class Case:
     """One project (or citizen's request) walking its items' precedence graph."""
 
+    quick = False  # not a QuickCase
+
     __slots__ = (
         "model",
         "id",
         "plan",
+        "steps",
+        "keys",
+        "first",
         "k",
         "arrival",
         "size",
@@ -216,6 +252,9 @@ class Case:
         "trips",
         "agent_trips",
         "item_trips",
+        "n_visits",
+        "handled",
+        "several_trips",
         "corrections",
         "reworks",
         "zone_days",
@@ -244,12 +283,22 @@ class Case:
         self.k = k
         self.arrival = arrival
         self.size = size
-        self.flags = frozenset(
-            name
-            for name, share in plan.flags
-            if share > 0 and model.uniform(("flag", plan.type_id, name), k) < share
+        self.flags = (
+            frozenset(
+                name
+                for name, share in plan.flags
+                if share > 0 and model.uniform(("flag", plan.type_id, name), k) < share
+            )
+            if plan.flags
+            else _NO_FLAGS
         )
         self.assessed = "assessed" in self.flags
+        # the variant of every item's steps this case handles (see plan.steps_for)
+        if self.assessed:
+            self.steps, self.keys = plan.assessed_steps, plan.assessed_keys
+            self.first = model.first_assessed[plan.code]
+        else:
+            self.steps, self.keys, self.first = plan.steps, plan.keys, model.first[plan.code]
         self.state = [WAITING] * n
         self.visits = [0] * n  # visits begun, per item
         self.open: list[list | None] = [None] * n  # the open visit record, per item
@@ -260,6 +309,9 @@ class Case:
         self.trips = 0
         self.agent_trips = 0
         self.item_trips = [0] * n  # the applicant's trips, per item
+        self.n_visits = 0  # visits of all items
+        self.handled = 0  # government items visited at least once
+        self.several_trips = 0  # of those, items that took the applicant two trips or more
         self.corrections = 0
         self.reworks = 0
         self.zone_days: set[int] | None = None
@@ -286,6 +338,8 @@ class Case:
             (c[1:] not in self.flags) if c[0] == "!" else (c in self.flags) for c in it.when
         ):
             return False
+        if it.when_not and not self.flags.isdisjoint(it.when_not):
+            return False
         if (
             it.probability < 1.0
             and self.model.uniform(("needed", self.plan.type_id, it.id), self.k) >= it.probability
@@ -293,7 +347,7 @@ class Case:
             return False
         if self.plan.gated[i] and not (self.chosen is not None and self.chosen[i]):
             return False
-        if self.assessed and it.assessed_steps is not None and not it.assessed_steps:
+        if not self.steps[i]:
             return False  # an assessment replaced by the regional assessment
         return True
 
@@ -305,14 +359,18 @@ class Case:
         """
         model = self.model
         now = model.kernel.now
-        if not self.needs(i):
+        if self.plan.conditional[i] and not self.needs(i):
             self.state[i] = DONE
             self._mark_done(i, now, released_by)
             return
         it = self.plan.items[i]
         self.state[i] = ACTIVE
-        self.open[i] = [self.visits[i], now, NAN, released_by, 0, 0, 0, 0.0]
-        self.visits[i] += 1
+        n = self.visits[i]
+        self.open[i] = visit = [n, now, now, released_by, 0, 0, 0, 0.0]
+        self.visits[i] = n + 1
+        self.n_visits += 1
+        if n == 0 and it.government:
+            self.handled += 1
         if it.government:
             if self.gov_active == 0 and now > self.idle_since:
                 cal = model.calendar
@@ -331,9 +389,19 @@ class Case:
                 )
                 if not model.plan.stop_problems:
                     self.spell(i, now, end, own=False)
+                visit[V_IN] = NAN
                 model.kernel.call_after(end - now, self.hand_in, i)
                 return
-        self.hand_in(i)
+        if it.in_person:
+            if it.by_agent or it.in_zone:
+                self._count_trip(i)
+            else:  # the applicant's own trip to an office
+                visit[V_TRIPS] += 1
+                self.trips += 1
+                trips = self.item_trips[i] = self.item_trips[i] + 1
+                if trips == 2:
+                    self.several_trips += 1
+        self.run_step(i, 0)
 
     def hand_in(self, i: int) -> None:
         """The file of item ``i`` is handed in (a trip if in person) and its first step runs."""
@@ -364,18 +432,14 @@ class Case:
     def run_step(self, i: int, s: int) -> None:
         """Start step ``s`` of item ``i``: queue its effort, or let its delay pass."""
         it = self.plan.items[i]
-        step = steps_for(it, self.assessed)[s]
         visit = self.open[i]
-        variant = "@assessed" if self.assessed and it.assessed_steps is not None else ""
-        key = (
-            "effort" if step.effort else "delay",
-            self.plan.type_id,
-            it.id + variant,
-            s,
-            visit[V_NO],
-            visit[V_ROUND],
-        )
-        value = self.model.draw(key, step.dist, self.k)
+        v, r = visit[V_NO], visit[V_ROUND]
+        step = self.steps[i][s]
+        if v or r:
+            stream = self.model.stream(self.keys[i][s] + (v, r), step.dist)
+        else:
+            stream = self.first[i][s]
+        value = stream.value(self.k)
         if step.effort:
             self.model.departments[step.department].review(self, i, step, value * self.size)
         else:
@@ -384,16 +448,19 @@ class Case:
                 step.unit,
                 self.finish_step,
                 i,
-                s,
+                step,
                 self,
                 KIND_DELAY if it.government else KIND_APPLICANT,
                 step.counted,
+                s,
             )
 
-    def finish_step(self, i: int, s: int) -> None:
-        """Step ``s`` of item ``i`` is done: run the next one, or decide the review's outcome."""
-        if s + 1 < len(steps_for(self.plan.items[i], self.assessed)):
-            self.run_step(i, s + 1)
+    def finish_step(self, i: int, step: StepPlan) -> None:
+        """A step of item ``i`` is done: run the next one, or decide the review's outcome."""
+        if not step.last:
+            self.run_step(i, step.index + 1)
+        elif self.plan.plain[i]:
+            self._issue_plain(i, self.plan.items[i])
         else:
             self.review_outcome(i)
 
@@ -439,7 +506,7 @@ class Case:
         self.open[i][V_ROUND] += 1
         self._count_trip(i)
         restart = it.restart_step
-        self.run_step(i, restart if restart < len(steps_for(it, self.assessed)) else 0)
+        self.run_step(i, restart if restart < len(self.steps[i]) else 0)
 
     def issue(self, i: int) -> None:
         """The item is issued: its route is drawn, then the visit closes and the case moves on."""
@@ -518,6 +585,38 @@ class Case:
             self._government_idle(now)
         self.submit_item(route.target, row)
 
+    def _issue_plain(self, i: int, it: ItemPlan) -> None:
+        """A plain item (no correction, route or transfer) is issued: the common exit, inlined.
+
+        The same as ``_close_visit`` then ``_item_done`` (kept apart for the general path).
+        """
+        now = self.model.kernel.now
+        visit = self.open[i]
+        self.open[i] = None
+        overdue = -1
+        limit = it.time_limit_wd
+        if limit:
+            self.items_timed += 1
+            overdue = int(visit[V_CLOCK] > limit)
+            self.items_overdue += overdue
+        row = self.model.recorder.visit(self, i, visit, now, overdue, False)
+        if it.government:
+            self.gov_active -= 1
+            if self.gov_active == 0:
+                self.idle_since = now
+        st = it.stage
+        if st >= 0:
+            stages = self.stages
+            end = st + (len(stages) >> 1)
+            if not stages[end] >= now:
+                stages[end] = now
+        if it.milestones:
+            if self.milestones is None:
+                self.milestones = [NAN] * len(self.model.plan.milestones)
+            for m in it.milestones:
+                self.milestones[m] = now
+        self._mark_done(i, now, row)
+
     def _item_done(self, i: int, row: int) -> None:
         now = self.model.kernel.now
         it = self.plan.items[i]
@@ -528,10 +627,11 @@ class Case:
             end = st + len(self.stages) // 2
             if not self.stages[end] >= now:
                 self.stages[end] = now
-        if it.milestone >= 0:
+        if it.milestones:
             if self.milestones is None:
                 self.milestones = [NAN] * len(self.model.plan.milestones)
-            self.milestones[it.milestone] = now
+            for m in it.milestones:
+                self.milestones[m] = now
         self._mark_done(i, now, row)
 
     def _mark_done(self, i: int, now: float, row: int) -> None:
@@ -545,8 +645,12 @@ class Case:
                 return
         state, preds = self.state, plan.preds
         for j in plan.succs[i]:
-            if state[j] == WAITING and all(state[p] == DONE for p in preds[j]):
-                self.submit_item(j, row)
+            if state[j] == WAITING:
+                for p in preds[j]:
+                    if state[p] != DONE:
+                        break
+                else:
+                    self.submit_item(j, row)
 
     # -- bookkeeping ----------------------------------------------------------------------------
 
@@ -558,10 +662,14 @@ class Case:
         """
         it = self.plan.items[i]
         if it.on_clock:
-            if self.spells is None:
+            spells = self.spells
+            if spells is None:
                 self.spells = [start, end]
+            elif spells[-2] <= start <= spells[-1]:  # overlaps the last spell: extend it
+                if end > spells[-1]:
+                    spells[-1] = end
             else:
-                self.spells += (start, end)
+                spells += (start, end)
         if own and it.time_limit_wd:
             cal = self.model.calendar
             self.open[i][V_CLOCK] += cal.wd(end) - cal.wd(start)
@@ -577,7 +685,9 @@ class Case:
                 self.agent_trips += 1
             return
         visit[V_TRIPS] += 1
-        self.item_trips[i] += 1
+        trips = self.item_trips[i] = self.item_trips[i] + 1
+        if trips == 2:
+            self.several_trips += 1
         if not it.in_zone or self._new_zone_day(False):
             self.trips += 1
 
@@ -620,31 +730,70 @@ class Case:
             self.applicant_wd += cal.wd(now) - cal.wd(self.idle_since)
         self.model.recorder.case(self)
 
-    def clock_wd(self) -> float:
-        """Working days on the statutory clock: the union of the case's counted spells."""
+    def clock_segments(self) -> tuple[float, float, float]:
+        """The statutory clock: the union of the case's counted spells.
+
+        Returns the first merged segment ``(start, end)`` in hours (NaN when none) and the working
+        days of all later segments; the recorder converts the first one for a whole chunk at once.
+        """
         spells = self.spells
         if not spells:
-            return 0.0
+            return NAN, NAN, 0.0
+        if len(spells) == 2:
+            return spells[0], spells[1], 0.0
         pairs = sorted(zip(spells[::2], spells[1::2], strict=True))
         wd = self.model.calendar.wd
-        total = 0.0
+        rest = 0.0
+        first: tuple[float, float] | None = None
         start, end = pairs[0]
         for s, e in pairs[1:]:
             if s > end:
-                total += wd(end) - wd(start)
+                if first is None:
+                    first = (start, end)
+                else:
+                    rest += wd(end) - wd(start)
                 start, end = s, e
             elif e > end:
                 end = e
-        return total + wd(end) - wd(start)
+        if first is None:
+            return start, end, 0.0
+        return first[0], first[1], rest + wd(end) - wd(start)
 
     def one_trip_items(self) -> tuple[int, int]:
         """Government items this case handled, and those that took the applicant <= 1 trip."""
-        handled = one = 0
-        for it, n, trips in zip(self.plan.items, self.visits, self.item_trips, strict=True):
-            if n and it.government:
-                handled += 1
-                one += trips <= 1
-        return handled, one
+        return self.handled, self.handled - self.several_trips
+
+
+_QUICK_VISIT = ([0, NAN, NAN, -1, 0, 0, 0, 0.0],)
+
+
+class QuickCase:
+    """A case of a type that needs a single plain item of one effort step (the fast path).
+
+    Such a case (a citizen's one-window request, a job of a single queue) has nothing to walk: it
+    is handed in on arrival, queues once, and closes when its task is done. It skips the
+    :class:`Case` bookkeeping; the recorder writes its visit and case rows directly
+    (:meth:`TraceRecorder.quick`), with the same values the general walk would give.
+    """
+
+    __slots__ = ("model", "id", "plan", "k", "arrival", "started", "end", "effort")
+    open = _QUICK_VISIT  # what a department reads of the visit: number 0, round 0
+    quick = True
+
+    def __init__(self, model: Model, case_id: int, plan: CasePlan, k: int, arrival: float):
+        self.model = model
+        self.id = case_id
+        self.plan = plan
+        self.k = k
+        self.arrival = arrival
+        self.started = NAN  # set when its task is taken up (if tasks are recorded)
+
+    def spell(self, i: int, start: float, end: float, own: bool = True) -> None:
+        """The clock spell is the whole case: the recorder knows it."""
+
+    def finish_step(self, i: int, step: StepPlan) -> None:
+        """The only step is done: the case closes."""
+        self.model.recorder.quick(self, self.model.kernel.now)
 
 
 class Model:
@@ -679,43 +828,51 @@ class Model:
         self.end_h = (info.horizon_days + info.drain_days) * HOURS_PER_DAY
         self.calendar = WorkCalendar(info.start, int(info.horizon_days + info.drain_days) + 60)
         self.streams = Streams(self.seed, replication)
-        self._draws: dict[tuple, list] = {}
-        self.recorder = TraceRecorder(self, MemorySink() if sink is None else sink, keep)
+        self._draws: dict[tuple, CaseStream] = {}
+        self.recorder = TraceRecorder(self, sink, keep)
         self.departments = [
             Department(self, d, n, spec, OfficeClock(self.calendar, spec.hours))
             for n, (d, spec) in enumerate(sc.departments.items())
         ]
         self.problems = sc.problems if sc.problems.probability else None
+        # the first visit's first round of every step: its stream, looked up without a key
+        self.first = [self._first_streams(cp.keys, cp.steps) for cp in plan.cases]
+        self.first_assessed = [
+            self._first_streams(cp.assessed_keys, cp.assessed_steps) for cp in plan.cases
+        ]
         self.arrivals = [self._arrival_times(t) for t in plan.type_ids]
         self._ran = False
 
     # -- draws and delays -----------------------------------------------------------------------
 
+    def _first_streams(self, keys: tuple, steps: tuple) -> list[list[CaseStream]]:
+        """Per item and step, the stream of the first visit's first round (no key to build)."""
+        return [
+            [self.stream(key + (0, 0), step.dist) for key, step in zip(ks, ss, strict=True)]
+            for ks, ss in zip(keys, steps, strict=True)
+        ]
+
+    def _first_streams(self, keys: tuple, steps: tuple) -> list[list[CaseStream]]:
+        """Per item and step, the stream of the first visit's first round (no key to build)."""
+        return [
+            [self.stream(key + (0, 0), step.dist) for key, step in zip(ks, ss, strict=True)]
+            for ks, ss in zip(keys, steps, strict=True)
+        ]
+
+    def stream(self, key: tuple, dist: Any = None) -> CaseStream:
+        """The per-case stream named ``key`` (variates under ``dist``; uniforms when ``None``)."""
+        stream = self._draws.get(key)
+        if stream is None:
+            stream = self._draws[key] = CaseStream(self.streams, key, dist)
+        return stream
+
     def uniform(self, key: tuple, k: int) -> float:
         """The uniform of stream ``key`` that belongs to case index ``k`` of its type."""
-        blocks = self._draws.get(key)
-        if blocks is None:
-            blocks = self._draws[key] = []
-        b = k >> SHIFT
-        while len(blocks) <= b:
-            blocks.append(None)
-        block = blocks[b]
-        if block is None:
-            block = blocks[b] = self.streams.block(key, b).tolist()
-        return block[k & MASK]
+        return self.stream(key).value(k)
 
     def draw(self, key: tuple, dist: Any, k: int) -> float:
         """The variate of stream ``key`` under ``dist`` for case index ``k`` of its type."""
-        blocks = self._draws.get(key)
-        if blocks is None:
-            blocks = self._draws[key] = []
-        b = k >> SHIFT
-        while len(blocks) <= b:
-            blocks.append(None)
-        block = blocks[b]
-        if block is None:
-            block = blocks[b] = dist.ppf(self.streams.block(key, b)).tolist()
-        return block[k & MASK]
+        return self.stream(key, dist).value(k)
 
     def after_delay(
         self,
@@ -723,15 +880,16 @@ class Model:
         unit: str,
         then: Any,
         i: int,
-        s: int,
+        arg: Any,
         case: Case,
         kind: int,
         counted: bool,
+        s: int = 0,
     ) -> None:
-        """Call ``then(i, s)`` once an elapsed delay of ``value`` ``unit`` has passed.
+        """Call ``then(i, arg)`` once an elapsed delay of ``value`` ``unit`` has passed.
 
-        The spell is recorded in the activity table as ``kind`` (see ``ACTIVITY_KINDS``), and on
-        the statutory clock when ``counted``.
+        The spell is recorded in the activity table as ``kind`` (see ``ACTIVITY_KINDS``) of step
+        ``s``, and on the statutory clock when ``counted``.
         """
         now = self.kernel.now
         if unit == "working_days":
@@ -747,7 +905,7 @@ class Model:
             case.spell(i, now, end)
         elif counted and kind == KIND_TRANSFER and case.plan.items[i].on_clock:
             case.spells = [now, end] if case.spells is None else case.spells + [now, end]
-        self.kernel.call_after(end - now, _Then(then, i, s), None)
+        self.kernel.call_at(end, _Then(then, i, arg), None)
 
     # -- running --------------------------------------------------------------------------------
 
@@ -767,31 +925,58 @@ class Model:
             n *= 2
 
     def _schedule_arrivals(self) -> None:
-        """Merge the arrivals of all case types in time order and schedule the first one."""
+        """Merge the arrivals of all case types in time order and feed them to the kernel.
+
+        Arrival times, types and indices stay numpy arrays (a few bytes a case, not a Python
+        object each); they become Python lists a block at a time as the run reaches them.
+        """
         times = np.concatenate(self.arrivals)
         types = np.concatenate([np.full(len(a), n) for n, a in enumerate(self.arrivals)])
         ks = np.concatenate([np.arange(len(a)) for a in self.arrivals])
         order = np.argsort(times, kind="stable")
-        self._queue = list(
-            zip(times[order].tolist(), types[order].tolist(), ks[order].tolist(), strict=True)
-        )
-        self._sizes_by_type = [self._sizes(n).tolist() for n in range(len(self.plan.cases))]
-        self.recorder.expect(len(self._queue))
-        self._next = 0
-        if self._queue:
-            self.kernel.call_after(self._queue[0][0], self._arrive)
+        self._types, self._ks = types[order], ks[order]
+        self._block = -1
+        self._block_types: list[int] = []
+        self._block_ks: list[int] = []
+        self._sizes_by_type = [ArrayStream(self._sizes(n)) for n in range(len(self.plan.cases))]
+        self._quick = [
+            (
+                cp,
+                cp.items[0].steps[0],
+                self.departments[cp.items[0].steps[0].department],
+                self.first[cp.code][0][0],
+                self._sizes_by_type[cp.code],
+            )
+            if cp.quick and QUICK
+            else None
+            for cp in self.plan.cases
+        ]
+        self.recorder.expect(len(times))
+        self.kernel.feed(times[order], self._arrive)
 
-    def _arrive(self, _: None) -> None:
-        """A case arrives: create it, schedule the next arrival, and submit its first items."""
-        n = self._next
-        _, type_code, k = self._queue[n]
-        t = self.kernel.now  # the clock's own value: the list's may differ in the last bit
-        case = Case(self, n, self.plan.cases[type_code], k, t, self._sizes_by_type[type_code][k])
-        self.recorder.arrival(case)
-        self._next = n + 1
-        if n + 1 < len(self._queue):
-            self.kernel.call_after(self._queue[n + 1][0] - t, self._arrive)
-        for i in case.plan.roots:
+    def _arrive(self, n: int) -> None:
+        """Case ``n`` (in order of arrival) arrives: create it and submit its first items."""
+        b = n >> FEED_SHIFT
+        if b != self._block:
+            self._block = b
+            lo, hi = b << FEED_SHIFT, (b + 1) << FEED_SHIFT
+            self._block_types = self._types[lo:hi].tolist()
+            self._block_ks = self._ks[lo:hi].tolist()
+        j = n & FEED_MASK
+        type_code, k = self._block_types[j], self._block_ks[j]
+        t = self.kernel.now
+        quick = self._quick[type_code]
+        if quick is not None:
+            plan, step, department, stream, sizes = quick
+            case = QuickCase(self, n, plan, k, t)
+            self.recorder.open[n] = case
+            # a quick case reads its effort and size once, at arrival, in index order
+            department.review(case, 0, step, stream.take(k) * sizes.take(k))
+            return
+        plan = self.plan.cases[type_code]
+        case = Case(self, n, plan, k, t, self._sizes_by_type[type_code].value(k))
+        self.recorder.open[n] = case
+        for i in plan.roots:
             if case.state[i] == WAITING:
                 case.submit_item(i, -1)
 
@@ -811,12 +996,12 @@ class Model:
 
 
 class _Then:
-    """A delayed ``then(i, s)`` (a callable object is cheaper than a closure per delay)."""
+    """A delayed ``then(i, arg)`` (a callable object is cheaper than a closure per delay)."""
 
-    __slots__ = ("then", "i", "s")
+    __slots__ = ("then", "i", "arg")
 
-    def __init__(self, then: Any, i: int, s: int):
-        self.then, self.i, self.s = then, i, s
+    def __init__(self, then: Any, i: int, arg: Any):
+        self.then, self.i, self.arg = then, i, arg
 
     def __call__(self, _: None) -> None:
-        self.then(self.i, self.s)
+        self.then(self.i, self.arg)

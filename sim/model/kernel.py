@@ -1,88 +1,118 @@
 """The engine's one contact with SimPy's internals: a clock and a queue of wake-up calls.
 
-The model runs on a :class:`simpy.Environment` — its clock, its event queue, its ``run(until)``
-semantics — but it schedules only one kind of event: "call ``fn(arg)`` at time ``t``". SimPy's
-public way to do that (a ``Timeout`` plus ``callbacks.append``) checks its arguments and builds
-a callback list on every call, and ``Environment.step`` then re-checks every event for failure.
-A department's task costs one such call and a case a few, so at a million items a year that
-overhead is most of the run.
+The model runs on a :class:`simpy.Environment` — its clock and its ``run(until)`` semantics —
+but it needs only one kind of event: "call ``fn(arg)`` at time ``t``". SimPy's public way to do
+that (a ``Timeout`` plus ``callbacks.append``, then ``Environment.step``) builds an event object
+and a callback list, checks arguments and re-checks every event for failure: several
+microseconds a call, and a department's task costs one such call and a case a few more. At a
+million items a year that overhead was most of the run.
 
-This class therefore reaches into SimPy's private API, and it is the **only** place that does:
+So the kernel keeps its own heap of ``(time, id, fn, arg)`` entries beside the environment's,
+and its :meth:`Kernel.run` loop pops whichever heap is due first: our wake-ups are called
+directly, any ordinary SimPy event (a process someone adds to ``kernel.env``) goes through
+SimPy's own ``step``. This reaches into SimPy's private API, and this class is the **only** place
+that does:
 
-* ``env._now`` — the current time, read directly instead of through the ``now`` property;
-* ``env._queue`` and ``env._eid`` — the heap of ``(time, priority, id, event)`` entries that
-  ``Environment.schedule`` pushes; our wake-ups go into the same heap, so they interleave with any
-  ordinary SimPy event in the usual (time, priority, insertion) order;
-* ``Event._value`` / ``Event._ok`` — set so that a wake-up is also a valid, already-triggered
-  SimPy event should SimPy's own ``step`` ever process it.
+* ``env._now`` — set as the clock moves, so ``env.now`` stays true for SimPy code;
+* ``env._queue`` — read to interleave SimPy's own events with ours in time order (at equal
+  times SimPy's events go first).
 
 If a SimPy release changes these internals, only this module needs to follow.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from heapq import heappop, heappush
 from typing import Any
 
+import numpy as np
 import simpy
-from simpy.core import NORMAL
-from simpy.events import Event
 
-
-class Wake(Event):
-    """A triggered SimPy event that calls ``fn(arg)`` when processed."""
-
-    def __init__(self, env: simpy.Environment, fn: Callable[[Any], None], arg: Any):
-        self.env = env
-        self.fn = fn
-        self.arg = arg
-        self.callbacks = [_fire]
-        self._value = arg
-        self._ok = True
-
-
-def _fire(ev: Wake) -> None:
-    ev.fn(ev.arg)
+FEED_SHIFT = 12
+"""The arrival stream becomes Python floats in blocks of 2**FEED_SHIFT."""
+FEED_MASK = (1 << FEED_SHIFT) - 1
 
 
 class Kernel:
-    """The SimPy environment of one run, seen as a clock with wake-up calls (see module doc)."""
+    """The clock of one run and its wake-up calls (see module docstring).
 
-    __slots__ = ("env", "_queue", "_eid")
+    ``now`` is a plain attribute (the hot path reads it constantly); only :meth:`run` moves it.
+    """
+
+    __slots__ = ("env", "now", "_queue", "_eid", "_feed", "_feed_fn", "_fed")
 
     def __init__(self) -> None:
         self.env = simpy.Environment()
-        self._queue = self.env._queue
-        self._eid = self.env._eid
+        self.now = 0.0
+        self._queue: list[tuple[float, int, Callable[[Any], None], Any]] = []
+        self._eid = itertools.count()
+        self._feed = np.empty(0)
+        self._feed_fn: Callable[[int], None] | None = None
+        self._fed = 0
 
-    @property
-    def now(self) -> float:
-        """The current simulation time (hours)."""
-        return self.env._now
+    def feed(self, times: np.ndarray, fn: Callable[[int], None]) -> None:
+        """Call ``fn(n)`` at ``times[n]`` for every n (``times`` sorted): the arrivals.
+
+        A presorted stream costs no heap operation: the loop takes from it whenever it is due
+        before the heap (at equal times, the heap's earlier calls go first). The times stay a
+        numpy array and become Python floats a block at a time.
+        """
+        self._feed = np.asarray(times, dtype=float)
+        self._feed_fn = fn
+        self._fed = 0
 
     def call_after(self, delay: float, fn: Callable[[Any], None], arg: Any = None) -> None:
         """Call ``fn(arg)`` after ``delay`` hours (``delay >= 0``)."""
-        env = self.env
-        heappush(self._queue, (env._now + delay, NORMAL, next(self._eid), Wake(env, fn, arg)))
+        heappush(self._queue, (self.now + delay, next(self._eid), fn, arg))
+
+    def call_at(self, t: float, fn: Callable[[Any], None], arg: Any = None) -> None:
+        """Call ``fn(arg)`` at time ``t`` (not before now)."""
+        heappush(self._queue, (t, next(self._eid), fn, arg))
 
     def run(self, until: float) -> None:
-        """Process events in order until the clock would pass ``until``, then stop there.
+        """Process events in time order until the clock would reach ``until``, then stop there.
 
-        Like ``Environment.run(until=...)``: events scheduled exactly at ``until`` stay pending.
-        Our own loop calls each wake-up directly; any other SimPy event is handed to SimPy's
-        ``step``.
+        As SimPy's ``Environment.run(until=...)``: events due exactly at ``until`` stay pending.
         """
         env = self.env
         queue = self._queue
-        step = env.step
-        while queue and queue[0][0] < until:
-            ev = queue[0][3]
-            if type(ev) is Wake:
-                env._now, _, _, ev = heappop(queue)
-                ev.callbacks = None
-                ev.fn(ev.arg)
+        simpy_queue = env._queue
+        pop = heappop
+        feed, fn, n = self._feed, self._feed_fn, self._fed
+        total = len(feed)
+        inf = float("inf")
+        base = n & ~FEED_MASK
+        block = feed[base : base + FEED_MASK + 1].tolist()
+        due = block[n - base] if n < total else inf
+        while True:
+            if simpy_queue and simpy_queue[0][0] < min(due, queue[0][0] if queue else inf):
+                if simpy_queue[0][0] >= until:
+                    break
+                env.step()
+                self.now = env._now
+            elif queue and queue[0][0] <= due:
+                entry = pop(queue)
+                t = entry[0]
+                if t >= until:
+                    heappush(queue, entry)
+                    break
+                self.now = env._now = t
+                entry[2](entry[3])
+            elif due < until:
+                self.now = env._now = due
+                n += 1
+                self._fed = n
+                fn(n - 1)
+                if n >= total:
+                    due = inf
+                elif n - base <= FEED_MASK:
+                    due = block[n - base]
+                else:
+                    base = n
+                    block = feed[base : base + FEED_MASK + 1].tolist()
+                    due = block[0]
             else:
-                step()
-        if env._now < until:
-            env._now = until
+                break
+        self.now = env._now = max(self.now, until)

@@ -44,6 +44,7 @@ class StepPlan:
     unit: str  # hours for effort; the delay's unit otherwise
     department: int  # code of the department doing the effort; -1 for a delay
     counted: bool  # whether a delay of this step runs on the statutory clock
+    last: bool  # the last step of its list
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +67,9 @@ class ItemPlan:
     restart_step: int  # the step a corrected file restarts from
     probability: float  # share of cases that need it
     when: tuple[str, ...]  # case flags a case must have to need it
+    when_not: tuple[str, ...]  # case flags a case must not have to need it
     background: bool  # does not hold the case
-    milestone: int  # index of the milestone its finish marks, or -1
+    milestones: tuple[int, ...]  # indices of the milestones its finish marks
     on_clock: bool  # counts on the case's statutory clock
     time_limit_wd: float  # promised working days on its own clock (0: none)
     max_visits: int  # safety cap on visits per case (0: none)
@@ -101,6 +103,13 @@ class CasePlan:
     priority: int
     flags: tuple[tuple[str, float], ...]  # (name, share) drawn once per case
     n_foreground: int  # items that hold the case (not background work)
+    keys: tuple[tuple[tuple, ...], ...]  # per item and step: the draw key up to visit, round
+    assessed_keys: tuple[tuple[tuple, ...], ...]  # the same for a case in an assessed area
+    steps: tuple[tuple[StepPlan, ...], ...]  # per item: its steps
+    assessed_steps: tuple[tuple[StepPlan, ...], ...]  # per item: steps_for(item, assessed=True)
+    quick: bool  # one plain single-step item: the engine's fast path (see QuickCase)
+    conditional: tuple[bool, ...]  # per item: may be skipped (probability, when, branch, variant)
+    plain: tuple[bool, ...]  # per item: no correction, no route, no transfer after it
 
 
 @dataclass(frozen=True)
@@ -115,7 +124,7 @@ class Plan:
     items: tuple[ItemPlan, ...]
     cases: tuple[CasePlan, ...]
     milestones: tuple[str, ...]
-    flag_names: tuple[str, ...]  # every case flag of the scenario (cases columns flag_<name>)
+    flag_names: tuple[str, ...]  # every case flag of any case type (columns flag_<name>)
     n_stages: int
     stop_corrections: bool
     stop_problems: bool
@@ -140,11 +149,10 @@ def compile_plan(sc: Scenario) -> Plan:
     )
     name_code = {name: n for n, name in enumerate(step_names)}
     milestones = tuple(sc.scenario.milestones)
-    milestone_of = {
-        item: n
-        for n, target in enumerate(sc.scenario.milestones.values())
-        for item in ([target] if isinstance(target, str) else target)
-    }
+    milestone_of: dict[str, list[int]] = {}
+    for n, name in enumerate(milestones):
+        for item in sc.scenario.milestone_items(name):
+            milestone_of.setdefault(item, []).append(n)
     rules = sc.clock
     unclocked_stop = "unclocked_steps" in rules.stops
 
@@ -159,6 +167,7 @@ def compile_plan(sc: Scenario) -> Plan:
                 unit="hours" if s.effort is not None else (s.delay.unit or "working_days"),
                 department=dep_code[s.department] if s.department else dep,
                 counted=s.clock or not unclocked_stop,
+                last=n == len(steps) - 1,
             )
             for n, s in enumerate(steps)
         )
@@ -193,9 +202,10 @@ def compile_plan(sc: Scenario) -> Plan:
                 correction_cap=-1 if corr_cap is None else corr_cap,
                 restart_step=restart,
                 probability=it.probability,
-                when=tuple(it.when),
+                when=tuple(f for f in it.when if not f.startswith("!")),
+                when_not=tuple(f[1:] for f in it.when if f.startswith("!")),
                 background=it.background,
-                milestone=milestone_of.get(iid, -1),
+                milestones=tuple(milestone_of.get(iid, ())),
                 on_clock=it.clock if it.clock is not None else it.kind in rules.kinds,
                 time_limit_wd=it.time_limit_wd or 0.0,
                 max_visits=it.max_visits or 0,
@@ -226,20 +236,15 @@ def _case_graph(
 ) -> tuple[list[set[str]], list[set[str]]]:
     """Nearest predecessors within ``items`` through requires/after edges of absent items.
 
-    ``extra`` holds the case type's own edges (``case_types.<id>.requires``).
+    ``extra`` adds the case type's own prerequisites (``case_types.<id>.requires``).
     """
-    extra = extra or {}
     present = set(items)
+    extra = extra or {}
     preds: list[set[str]] = []
-
-    def edges(iid: str) -> tuple[str, ...]:
-        it = sc.items[iid]
-        return (*it.requires, *it.after, *extra.get(iid, ()))
-
     for iid in items:
         found: set[str] = set()
         seen: set[str] = set()
-        todo = list(edges(iid))
+        todo = list((*sc.items[iid].requires, *sc.items[iid].after, *extra.get(iid, ())))
         while todo:
             pre = todo.pop()
             if pre in seen:
@@ -248,7 +253,7 @@ def _case_graph(
             if pre in present:
                 found.add(pre)
             else:
-                todo.extend(edges(pre))
+                todo.extend((*sc.items[pre].requires, *sc.items[pre].after))
         preds.append(found)
     index = {iid: n for n, iid in enumerate(items)}
     succs: list[set[str]] = [set() for _ in items]
@@ -294,10 +299,35 @@ def _compile_case(sc: Scenario, code: int, type_id: str, by_id: dict[str, ItemPl
                 gated[t] = True
         routes.append(tuple(mine))
         branches.append(tuple(forward))
+    plans = tuple(by_id[i] for i in ids)
+
+    def keys_of(it: ItemPlan, steps: tuple[StepPlan, ...], suffix: str) -> tuple[tuple, ...]:
+        return tuple(
+            ("effort" if st.effort else "delay", type_id, it.id + suffix, st.index) for st in steps
+        )
+
+    only = plans[0]
+    stage_problems = only.stage >= 0 and sc.problems.probability.get(str(only.stage + 1), 0) > 0
+    quick = (
+        len(plans) == 1
+        and len(only.steps) == 1
+        and only.steps[0].effort
+        and only.correction is None
+        and not routes[0]
+        and only.transfer_days == 0
+        and only.probability >= 1.0
+        and not only.when
+        and not only.when_not
+        and not ct.flag_shares
+        and only.assessed_steps is None
+        and not only.time_limit_wd
+        and not only.background
+        and not stage_problems
+    )
     return CasePlan(
         type_id=type_id,
         code=code,
-        items=tuple(by_id[i] for i in ids),
+        items=plans,
         preds=preds,
         succs=succs,
         roots=tuple(n for n, p in enumerate(preds) if not p),
@@ -307,4 +337,24 @@ def _compile_case(sc: Scenario, code: int, type_id: str, by_id: dict[str, ItemPl
         priority=ct.priority,
         flags=tuple(ct.flag_shares.items()),
         n_foreground=sum(not by_id[i].background for i in ids),
+        keys=tuple(keys_of(it, it.steps, "") for it in plans),
+        assessed_keys=tuple(
+            keys_of(it, steps_for(it, True), "" if it.assessed_steps is None else "@assessed")
+            for it in plans
+        ),
+        steps=tuple(it.steps for it in plans),
+        assessed_steps=tuple(steps_for(it, True) for it in plans),
+        quick=bool(quick),
+        conditional=tuple(
+            it.probability < 1.0
+            or bool(it.when)
+            or bool(it.when_not)
+            or gated[n]
+            or it.assessed_steps is not None
+            for n, it in enumerate(plans)
+        ),
+        plain=tuple(
+            it.correction is None and not routes[n] and it.transfer_days == 0
+            for n, it in enumerate(plans)
+        ),
     )

@@ -1,8 +1,9 @@
 """Where a run's rows go: the sink protocol, and the column buffers that feed it in chunks.
 
-The engine records plain numbers, one row at a time, into a flat ``array('d')`` per table (one
-``extend`` per row, no per-row object). When a buffer holds a chunk's worth of rows it is turned
-into typed columns (``numpy`` arrays: floats, integers, booleans, and integer codes for the
+The engine records plain numbers, one row at a time, into a flat list per table (one ``extend``
+per row, no per-row object: cheaper than an ``array('d')``, which converts every number as it
+goes; numpy converts a whole chunk at once). When a buffer holds a chunk's worth of rows it is
+turned into typed columns (``numpy`` arrays: floats, integers, booleans, and integer codes for the
 categorical columns) and handed to a **sink**, then emptied. Nothing per row is held to the end
 of the run unless the sink holds it.
 
@@ -20,7 +21,6 @@ model touches no file system.
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
@@ -29,7 +29,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-CHUNK_ROWS = 65_536
+CHUNK_ROWS = 16_384
 """Rows per chunk handed to a sink."""
 
 
@@ -93,19 +93,28 @@ class MemorySink:
 
     def frame(self, name: str) -> pd.DataFrame:
         """Table ``name`` as one DataFrame (categorical columns as pandas categoricals)."""
+        return self._frame(name, [dict(c) for c in self._chunks[name]])
+
+    def take(self, name: str) -> pd.DataFrame:
+        """Like :meth:`frame`, but hands the chunks over (less memory; the table is emptied)."""
+        chunks = self._chunks[name]
+        self._chunks[name] = []
+        return self._frame(name, chunks)
+
+    def _frame(self, name: str, chunks: list[dict[str, np.ndarray]]) -> pd.DataFrame:
         import pandas as pd
 
         columns, cats = self._columns[name], self._categories[name]
-        chunks = self._chunks[name]
         data = {}
-        for col in columns:
-            parts = [c[col] for c in chunks]
+        for col in columns:  # column by column, letting go of each chunk's part as it goes
+            parts = [c.pop(col) for c in chunks]
             values = np.concatenate(parts) if parts else np.empty(0)
+            del parts
             if col in cats:
                 data[col] = pd.Categorical.from_codes(values.astype(np.int64), categories=cats[col])
             else:
                 data[col] = values
-        return pd.DataFrame(data, columns=columns)
+        return pd.DataFrame(data, columns=columns, copy=False)
 
 
 class Table:
@@ -144,7 +153,7 @@ class Table:
         self.categories = dict(categories)
         self.finish = finish
         self.sink = sink
-        self.buffer = array("d")
+        self.buffer: list[float] = []
         self.limit = (chunk_rows or CHUNK_ROWS) * len(self.raw)
         self.rows = 0  # rows handed to the sink so far
         sink.open(name, self.columns, self.categories)
@@ -156,6 +165,19 @@ class Table:
         if len(buffer) >= self.limit:
             self.flush()
 
+    def take_raw(self) -> dict[str, np.ndarray]:
+        """The rows recorded so far as raw float columns; the buffer is emptied."""
+        buffer = self.buffer
+        flat = np.fromiter(buffer, dtype=float, count=len(buffer)).reshape(-1, len(self.raw))
+        buffer.clear()
+        return {name: flat[:, n].copy() for n, name in enumerate(self.raw)}
+
+    def write_raw(self, raw: dict[str, np.ndarray]) -> None:
+        """Hand rows given as raw float columns (in the order of ``raw``) to the sink."""
+        self.rows += len(raw[self.raw[0]])
+        chunk = self.finish(raw)
+        self.sink.write(self.name, {c: chunk[c] for c in self.columns})
+
     def close(self) -> None:
         """Hand over the last rows; a table that got none gets one empty, typed chunk."""
         if self.buffer or not self.rows:
@@ -163,10 +185,10 @@ class Table:
 
     def flush(self) -> None:
         """Hand the rows recorded so far to the sink as one chunk (possibly empty)."""
-        flat = np.frombuffer(self.buffer, dtype=float).reshape(-1, len(self.raw))
+        buffer = self.buffer
+        flat = np.fromiter(buffer, dtype=float, count=len(buffer)).reshape(-1, len(self.raw))
         raw = {name: flat[:, n].copy() for n, name in enumerate(self.raw)}
-        del flat
-        self.rows += len(raw[self.raw[0]])
-        self.buffer = array("d")
+        self.rows += len(flat)
+        buffer.clear()
         chunk = self.finish(raw)
         self.sink.write(self.name, {c: chunk[c] for c in self.columns})

@@ -22,7 +22,9 @@ DataFrames on a :class:`Trace`:
   agents' trips, corrections, working days on the item's own clock, whether it was timed and
   overdue, and whether it was sent back.
 * ``tasks`` — one row per staff task: case, item, step, department, when it was queued, taken up
-  and finished (hours), the visit and correction round, and its effort in staff hours.
+  and finished (hours), the visit and correction round, and its effort in staff hours. Rows come
+  in the order they were recorded: when taken up, or, for a case of the fast path
+  (:class:`~sim.model.engine.QuickCase`), with its case.
 * ``activities`` — one row per elapsed spell: delay steps, the applicant's own work,
   corrections, file transfers and blocking-problem stalls, with the visit they belong to.
 * ``departments`` — one row per department over the measurement window: staff, tasks, busy and
@@ -43,12 +45,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.model.plan import ACTIVITY_KINDS
-from sim.model.tables import MemorySink, Sink, Table
+from sim.model.tables import CHUNK_ROWS, MemorySink, Sink, Table
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.model.engine import Case, Model
+    from sim.model.engine import Case, Model, QuickCase
 
 HOURS_PER_DAY = 24.0
 TABLES = ("tasks", "activities", "visits")
@@ -100,16 +102,23 @@ def _ignore(_: Any) -> None:
 class TraceRecorder:
     """Records the rows of a run into chunked tables (see the module docstring)."""
 
-    def __init__(self, model: Model, sink: Sink, keep: Iterable[str]):
+    def __init__(self, model: Model, sink: Sink | None, keep: Iterable[str]):
         self.model = model
+        owned = sink is None
+        sink = MemorySink() if sink is None else sink
         plan = model.plan
         self.sink = sink
         self.keep = tuple(t for t in TABLES if t in set(keep))
         self.memory = sink if isinstance(sink, MemorySink) else MemorySink()
+        # the trace takes the chunks of a memory sink of its own; a caller's keeps them
+        self._owned_memory = owned or self.memory is not sink
         self.open: list[Case | None] = []
         self.visit_rows = 0
         self.last_finish = -math.inf
         self.capped_cases = 0
+        self._quick: list[float] = []
+        self._quick_limit = CHUNK_ROWS * len(QUICK_RAW)
+        self._quick_lookup = self._quick_tables()
         self._origin = np.datetime64(dt.datetime.combine(plan.scenario.scenario.start, dt.time()))
         items = {"item": list(plan.item_ids)}
         self.cases_table = Table(
@@ -120,8 +129,9 @@ class TraceRecorder:
             self._finish_cases,
             self.memory if self.memory is sink else _Tee(sink, self.memory),
         )
-        self.task = self.activity = _ignore
+        self.activity = _ignore
         self._visits: Table | None = None
+        self.tables: dict[str, Table] = {}
         if "tasks" in self.keep:
             self._tasks = Table(
                 "tasks",
@@ -135,7 +145,7 @@ class TraceRecorder:
                 _finish_tasks,
                 sink,
             )
-            self.task = self._tasks.add
+            self.tables["tasks"] = self._tasks
         if "activities" in self.keep:
             self._activities = Table(
                 "activities",
@@ -155,35 +165,165 @@ class TraceRecorder:
         """Make room for ``n_cases`` open cases."""
         self.open = [None] * n_cases
 
-    def arrival(self, case: Case) -> None:
-        """Remember a case until it closes (unfinished cases are reported at the end)."""
-        self.open[case.id] = case
-
     def visit(
         self, case: Case, i: int, visit: list, done: float, overdue: int, sent_back: bool
     ) -> int:
         """Record a visit of item ``i`` done at ``done``; return its row number."""
         row = self.visit_rows
         self.visit_rows = row + 1
-        if self._visits is not None:
-            self._visits.add(
-                (
-                    case.id,
-                    case.plan.items[i].code,
-                    visit[0],
-                    visit[1],
-                    visit[2],
-                    done,
-                    visit[3],
-                    visit[4],
-                    visit[5],
-                    visit[6],
-                    visit[7],
-                    overdue,
-                    sent_back,
-                )
-            )
+        visits = self._visits
+        if visits is not None:
+            buffer = visits.buffer
+            buffer.extend((case.id, case.plan.items[i].code, *visit, done, overdue, sent_back, row))
+            if len(buffer) >= visits.limit:
+                self._flush_joint()
         return row
+
+    def quick(self, case: QuickCase, done: float) -> None:
+        """Record a quick case (one plain single-step item) done at ``done`` (NaN: unfinished).
+
+        One row holds all a quick case has to say; its case, visit and task rows are made from
+        these rows a chunk at a time (:meth:`_flush_joint`).
+        """
+        self.open[case.id] = None
+        row = self.visit_rows
+        self.visit_rows = row + 1
+        if done > self.last_finish:
+            self.last_finish = done
+        quick = self._quick
+        quick.extend((row, case.id, case.plan.code, case.k, case.arrival, case.started, done))
+        if case.started == case.started:  # its task was taken up (and tasks are kept)
+            quick.extend((case.end, case.effort))
+        else:
+            quick.extend((math.nan, 0.0))
+        if len(quick) >= self._quick_limit:
+            self._flush_joint()
+
+    def _flush_joint(self) -> None:
+        """Turn the quick rows into case, task and visit rows, and flush the visits table.
+
+        Visit rows are numbered as they finish, quick or not, so the two kinds are merged in
+        number order: every number below the counter is in one of the two buffers.
+        """
+        quick = self._quick
+        merged = None
+        if quick:
+            flat = np.fromiter(quick, dtype=float, count=len(quick)).reshape(-1, len(QUICK_RAW))
+            quick.clear()
+            q = {name: flat[:, n].copy() for n, name in enumerate(QUICK_RAW)}
+            lut = self._quick_lookup
+            types = q["type_code"].astype(np.int64)
+            n = len(types)
+            arrival, done = q["arrival_h"], q["done_h"]
+            nan, zero, one = np.full(n, np.nan), np.zeros(n), np.ones(n)
+            clocked = lut["clocked"][types]
+            raw = {
+                "case": q["case"],
+                "type_code": q["type_code"],
+                "k": q["k"],
+                "arrival_h": arrival,
+                "finish_h": done,
+                "trips": lut["trips"][types],
+                "agent_trips": lut["agent"][types],
+                "corrections": zero,
+                "reworks": zero,
+                "problems": zero,
+                "visits": one,
+                "capped": zero,
+                "applicant_wd": zero,
+                "clock_start": np.where(clocked, arrival, nan),
+                "clock_end": np.where(clocked, done, nan),
+                "clock_rest": zero,
+                "items_timed": zero,
+                "items_overdue": zero,
+                "items_handled": one,
+                "items_one_trip": one,
+            }
+            stage = lut["stage"][types]
+            n_stages = self.model.plan.n_stages
+            for s in range(n_stages):
+                raw[f"s{s + 1}_start"] = np.where(stage == s, arrival, nan)
+                raw[f"s{s + 1}_end"] = np.where(stage == s, done, nan)
+            for m, name in enumerate(self.model.plan.milestones):
+                raw[f"{name}_h"] = np.where(lut[f"milestone{m}"][types] > 0, done, nan)
+            for f in self.model.plan.flag_names:  # a quick case type has no flags of its own
+                raw[f"flag_{f}"] = zero
+            self.cases_table.write_raw(raw)
+            items = lut["item"][types]
+            if "tasks" in self.tables:
+                taken = np.isfinite(q["started_h"])
+                t = {
+                    "case": q["case"][taken],
+                    "item": items[taken],
+                    "step": lut["step"][types][taken],
+                    "department": lut["department"][types][taken],
+                    "queued_h": arrival[taken],
+                    "started_h": q["started_h"][taken],
+                    "finished_h": q["end_h"][taken],
+                    "visit": zero[taken],
+                    "round": zero[taken],
+                    "effort_h": q["effort_h"][taken],
+                }
+                self.tables["tasks"].write_raw(t)
+            if self._visits is not None:
+                merged = {
+                    "case": q["case"],
+                    "item": items,
+                    "visit": zero,
+                    "ready_h": arrival,
+                    "handed_in_h": arrival,
+                    "released_by": -one,
+                    "trips": raw["trips"],
+                    "agent_trips": raw["agent_trips"],
+                    "corrections": zero,
+                    "clock_wd": zero,
+                    "done_h": done,
+                    "overdue": -one,
+                    "sent_back": zero,
+                    "row": q["row"],
+                }
+        visits = self._visits
+        if visits is None:
+            return
+        if visits.buffer:
+            general = visits.take_raw()
+            if merged is not None:
+                merged = {c: np.concatenate([merged[c], general[c]]) for c in general}
+            else:
+                merged = general
+        if merged is not None:
+            order = np.argsort(merged["row"], kind="stable")
+            visits.write_raw({c: v[order] for c, v in merged.items()})
+
+    def _quick_tables(self) -> dict[str, np.ndarray]:
+        """Per case type, what a quick case records besides its times (see :meth:`quick`)."""
+        plan = self.model.plan
+        cols: dict[str, list] = {
+            k: []
+            for k in (
+                "item",
+                "step",
+                "department",
+                "trips",
+                "agent",
+                "clocked",
+                "stage",
+                *(f"milestone{m}" for m in range(len(plan.milestones))),
+            )
+        }
+        for cp in plan.cases:
+            it = cp.items[0]
+            step = it.steps[0]
+            cols["item"].append(it.code)
+            cols["step"].append(step.code)
+            cols["department"].append(step.department)
+            cols["trips"].append(1.0 if it.in_person and not it.by_agent else 0.0)
+            cols["agent"].append(1.0 if it.in_person and it.by_agent else 0.0)
+            cols["clocked"].append(it.on_clock and step.counted)
+            cols["stage"].append(it.stage)
+            for m in range(len(plan.milestones)):
+                cols[f"milestone{m}"].append(1.0 if m in it.milestones else 0.0)
+        return {k: np.asarray(v, dtype=bool if k == "clocked" else float) for k, v in cols.items()}
 
     def case(self, case: Case) -> None:
         """Record a closed (or, at the end, unfinished) case."""
@@ -192,6 +332,7 @@ class TraceRecorder:
             self.last_finish = case.finished
         self.capped_cases += case.capped
         handled, one_trip = case.one_trip_items()
+        clock_start, clock_end, clock_rest = case.clock_segments()
         milestones = case.milestones or [math.nan] * len(self.model.plan.milestones)
         self.cases_table.add(
             (
@@ -205,17 +346,19 @@ class TraceRecorder:
                 case.corrections,
                 case.reworks,
                 case.problems,
-                sum(case.visits),
+                case.n_visits,
                 case.capped,
                 case.applicant_wd,
-                case.clock_wd(),
+                clock_start,
+                clock_end,
+                clock_rest,
                 case.items_timed,
                 case.items_overdue,
                 handled,
                 one_trip,
                 *case.stages,
                 *milestones,
-                *(float(f in case.flags) for f in self.model.plan.flag_names),
+                *(name in case.flags for name in self.model.plan.flag_names),
             )
         )
 
@@ -226,7 +369,10 @@ class TraceRecorder:
         model = self.model
         self.unfinished = 0
         for case in self.open:
-            if case is not None:
+            if case is not None and not hasattr(case, "state"):
+                self.unfinished += 1
+                self.quick(case, math.nan)
+            elif case is not None:
                 self.unfinished += 1
                 for i, visit in enumerate(case.open):
                     if visit is not None:
@@ -235,6 +381,7 @@ class TraceRecorder:
                 case.finished = math.nan
                 self.case(case)
         self.open = []
+        self._flush_joint()
         tables = [self.cases_table]
         for name in self.keep:
             tables.append(getattr(self, f"_{name}"))
@@ -243,9 +390,10 @@ class TraceRecorder:
         departments = self._departments()
         self.sink.close()
         memory = self.memory
-        cases = memory.frame("cases").sort_values("case", kind="stable", ignore_index=True)
+        get = memory.take if self._owned_memory else memory.frame
+        cases = _by_case(get("cases"))
         kept = {
-            name: memory.frame(name) if name in memory.names else None
+            name: get(name) if name in memory.names else None
             for name in ("tasks", "activities", "visits")
         }
         sc = model.scenario
@@ -366,7 +514,16 @@ class TraceRecorder:
             "lead_wd": lead_wd,
             "lead_days": (finish - arrival) / HOURS_PER_DAY,
             "approval_wd": lead_wd - raw["applicant_wd"],
-            "clock_wd": raw["clock_wd"],
+            "clock_wd": np.where(  # like the lead time, no clock for an unfinished case
+                np.isfinite(finish),
+                np.where(
+                    np.isfinite(raw["clock_start"]),
+                    cal.wd_array(raw["clock_end"]) - cal.wd_array(raw["clock_start"]),
+                    0.0,
+                )
+                + raw["clock_rest"],
+                np.nan,
+            ),
         }
         for c in CASE_COUNTS:
             out[c] = raw[c].astype(np.int64)
@@ -402,7 +559,9 @@ CASE_RAW = (
     "visits",
     "capped",
     "applicant_wd",
-    "clock_wd",
+    "clock_start",
+    "clock_end",
+    "clock_rest",
     "items_timed",
     "items_overdue",
     "items_handled",
@@ -457,7 +616,34 @@ TASK_RAW = (
     "effort_h",
 )
 ACTIVITY_RAW = ("case", "item", "step", "kind", "start_h", "end_h", "visit")
-VISIT_RAW = (
+VISIT_RAW = (  # the order of an open visit record (engine.V_*), then the outcome
+    "case",
+    "item",
+    "visit",
+    "ready_h",
+    "handed_in_h",
+    "released_by",
+    "trips",
+    "agent_trips",
+    "corrections",
+    "clock_wd",
+    "done_h",
+    "overdue",
+    "sent_back",
+    "row",  # the visit's number: rows are written in this order
+)
+QUICK_RAW = (
+    "row",
+    "case",
+    "type_code",
+    "k",
+    "arrival_h",
+    "started_h",
+    "done_h",
+    "end_h",
+    "effort_h",
+)
+VISIT_COLUMNS = (
     "case",
     "item",
     "visit",
@@ -469,10 +655,10 @@ VISIT_RAW = (
     "agent_trips",
     "corrections",
     "clock_wd",
+    "timed",
     "overdue",
     "sent_back",
 )
-VISIT_COLUMNS = (*VISIT_RAW[:-2], "timed", "overdue", "sent_back")
 DEPARTMENT_COLUMNS = (
     "department",
     "name",
@@ -487,6 +673,24 @@ DEPARTMENT_COLUMNS = (
     "max_queue",
 )
 _INT = np.int64
+
+
+def _by_case(frame: pd.DataFrame) -> pd.DataFrame:
+    """The cases in case order, sorted a column at a time (never two copies of the table)."""
+    import pandas as pd
+
+    case = frame["case"].to_numpy()
+    if len(case) < 2 or (case[1:] > case[:-1]).all():
+        return frame
+    order = np.argsort(case, kind="stable")
+    data = {}
+    for col in list(frame.columns):
+        column = frame.pop(col)
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            data[col] = column.array.take(order)
+        else:
+            data[col] = column.to_numpy()[order]
+    return pd.DataFrame(data, copy=False)
 
 
 def _finish_tasks(raw: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -81,6 +81,17 @@ def working_day_flags(start: dt.date, n_days: int) -> tuple[np.ndarray, tuple[in
     return np.concatenate(parts)[:n_days], tuple(assumed)
 
 
+@functools.lru_cache(maxsize=32)
+def _calendar_tables(start: dt.date, n_days: int) -> tuple:
+    """Working-day flags and cumulative counts from ``start`` (shared, read-only, per process)."""
+    flags, assumed = working_day_flags(start, n_days)
+    cum = np.concatenate([[0], np.cumsum(flags)]).astype(float)
+    flags.setflags(write=False)
+    cum.setflags(write=False)
+    # working days before day d; working days up to the end of day d
+    return flags, assumed, cum.tolist(), cum[1:].tolist(), cum
+
+
 class WorkCalendar:
     """Statutory working days from a start date, measured continuously (see module docstring)."""
 
@@ -89,13 +100,9 @@ class WorkCalendar:
         self._build(max(int(n_days), 1))
 
     def _build(self, n_days: int) -> None:
-        flags, self.assumed_years = working_day_flags(self.start, n_days)
-        self.workday = flags
-        self.n_days = len(flags)
-        cum = np.concatenate([[0], np.cumsum(flags)]).astype(float)
-        self._cum = cum.tolist()  # working days before day d
-        self._cum_end = cum[1:].tolist()  # working days up to the end of day d
-        self._cum_np = cum
+        tables = _calendar_tables(self.start, n_days)
+        self.workday, self.assumed_years, self._cum, self._cum_end, self._cum_np = tables
+        self.n_days = len(self.workday)
 
     def ensure(self, t: float) -> None:
         """Make sure the calendar covers time ``t`` (hours), extending it when needed."""
@@ -140,6 +147,35 @@ class WorkCalendar:
         return max(t, d * HOURS_PER_DAY + (target - self._cum[d]) * HOURS_PER_DAY)
 
 
+@functools.lru_cache(maxsize=64)
+def _open_spans(
+    start: dt.date, n_days: int, hours: tuple[tuple[float, float], ...] | None
+) -> tuple:
+    """The open spans of every working day and their cumulative hours (shared, read-only).
+
+    Built once per process for a calendar and a set of office hours: the departments of a run
+    that keep the same hours, and every replication of a scenario, share one table.
+    """
+    flags, _ = working_day_flags(start, n_days)
+    starts, ends = [], []
+    for d in np.flatnonzero(flags).tolist():
+        base = d * HOURS_PER_DAY
+        for a, b in hours or ():
+            starts.append(base + a)
+            ends.append(base + b)
+    lengths = np.subtract(ends, starts)
+    cum = np.concatenate([[0.0], np.cumsum(lengths)])
+    return (
+        starts,
+        ends,
+        cum[:-1].tolist(),
+        cum[1:].tolist(),
+        np.array(starts),
+        np.array(ends),
+        cum[:-1],
+    )
+
+
 class OfficeClock:
     """Open hours of one department: cumulative open time ``W(t)`` and its inverse.
 
@@ -157,19 +193,8 @@ class OfficeClock:
 
     def _build(self) -> None:
         cal = self.calendar
-        open_days = np.flatnonzero(cal.workday)
-        starts, ends = [], []
-        for d in open_days.tolist():
-            base = d * HOURS_PER_DAY
-            for a, b in self.hours or ():
-                starts.append(base + a)
-                ends.append(base + b)
-        self._s, self._e = starts, ends
-        lengths = np.subtract(ends, starts)
-        cum = np.concatenate([[0.0], np.cumsum(lengths)])
-        self._c = cum[:-1].tolist()
-        self._ce = cum[1:].tolist()
-        self._s_np, self._e_np, self._c_np = np.array(starts), np.array(ends), cum[:-1]
+        tables = _open_spans(cal.start, cal.n_days, self.hours)
+        self._s, self._e, self._c, self._ce, self._s_np, self._e_np, self._c_np = tables
         self._built_days = cal.n_days
 
     def _ensure(self, t: float) -> None:

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
+from pydantic import ValidationError
+
 from sim.reforms import (
     agency,
     colocation,
@@ -32,7 +34,7 @@ from sim.reforms import (
 )
 from sim.reforms import base as _base
 from sim.reforms.base import Account, LeverParams, Note
-from sim.scenario.load import Problem, ScenarioError
+from sim.scenario.load import Problem, ScenarioError, first_error
 from sim.scenario.schema import Scenario
 
 LEVERS: dict[str, ModuleType] = {
@@ -105,7 +107,16 @@ def check_reforms(scenario: Scenario, file: str) -> list[Problem]:
             problems += found
             continue
         if not problems:
-            sc, _ = _base.apply(mod, sc, params)
+            try:
+                sc, _ = _base.apply(mod, sc, params)
+            except ValidationError as exc:  # parameters in range can still make a bad scenario
+                problems.append(
+                    Problem(
+                        file, prefix, f"the lever makes an invalid scenario: {first_error(exc)}"
+                    )
+                )
+            except ScenarioError as exc:  # e.g. edges that form a cycle once it is applied
+                problems += [Problem(file, p.path, p.message) for p in exc.problems]
     return problems
 
 

@@ -58,7 +58,7 @@ class Params(LeverParams):
     )
 
 
-def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
+def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:
     out = check_names("items", "item", p.items, sc.items)
     out += [
         ("items", f"{i!r} is the applicant's own work: nobody hands it in")
@@ -76,7 +76,7 @@ def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
     return out
 
 
-def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:  # noqa: D103
+def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:
     targets = (
         list(p.items)
         if p.items is not None

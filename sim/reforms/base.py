@@ -69,6 +69,20 @@ class Account:
     mechanism: str = ""
     mechanism_zh: str = ""
 
+    @property
+    def zh(self) -> tuple[str, ...]:
+        """Every change in Chinese (empty when a lever gave no Chinese for some change)."""
+        return (
+            self.changes_zh
+            if len(self.changes_zh) == len(self.changes) and all(self.changes_zh)
+            else ()
+        )
+
+    @property
+    def en(self) -> tuple[str, ...]:
+        """Every change in English."""
+        return self.changes
+
     def lines(self, lang: str = "en") -> tuple[str, ...]:
         """The changes in ``lang`` ('zh' falls back to English where no Chinese was given)."""
         if lang != "zh":
@@ -179,6 +193,13 @@ def with_flag(when: tuple[str, ...], flag: str) -> tuple[str, ...]:
     return when if flag in when else (*when, flag)
 
 
+def names_zh(sc: Scenario, ids: Iterable[str], kind: str = "items") -> str:
+    """Chinese display names of items (or 'departments', 'case_types'), joined with 、."""
+    table = getattr(sc, kind)
+    out = [(table[i].name.zh or i) if i in table else i for i in ids]
+    return "、".join(out) if out else "无"
+
+
 def fmt(names: Iterable[str]) -> str:
     """A readable list of names."""
     names = list(names)
@@ -195,7 +216,7 @@ def params_of(
     try:
         return lever.Params.model_validate(dict(table)), []
     except ValidationError as exc:
-        problems = validation_problems(exc, dict(table), file)
+        problems = validation_problems(exc, dict(table), file, model=lever.Params)
         return None, [
             Problem(p.file, f"{prefix}.{p.path}" if p.path else prefix, p.message) for p in problems
         ]
@@ -223,9 +244,16 @@ def apply(
     notes = [c if isinstance(c, Note) else Note(str(c), "") for c in changes]
     new = new.model_copy(update={"applied": (*sc.applied, lever.NAME)})
     broken = check_references(new, f"<after {lever.NAME}>")
-    if broken:  # a lever must never produce an inconsistent scenario
-        raise RuntimeError(
-            "lever produced an inconsistent scenario: " + "; ".join(map(str, broken))
+    if broken:  # the lever's own checks did not foresee this scenario: say so, located
+        what = "; ".join(f"{p.path}: {p.message}" for p in broken)
+        raise ScenarioError(
+            [
+                Problem(
+                    f"<{lever.NAME}>",
+                    f"reforms.{lever.NAME}",
+                    f"the lever makes an inconsistent scenario: {what}",
+                )
+            ]
         )
     return new, Account(
         lever.NAME,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from sim.reforms.base import LeverParams, Note, check_names, edit_items, fmt
+from sim.reforms.base import LeverParams, Note, check_names, edit_items, fmt, names_zh
 from sim.scenario.distributions import Deterministic
 from sim.scenario.schema import Scenario
 
@@ -54,7 +54,7 @@ class Params(LeverParams):
     )
 
 
-def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
+def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:
     out = check_names("departments", "department", p.departments, sc.departments)
     out += check_names("items", "item", p.items, sc.items)
     if not p.departments and not p.items:
@@ -62,7 +62,7 @@ def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
     return out
 
 
-def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:  # noqa: D103
+def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:
     changes: list[Note] = []
     deps = dict(sc.departments)
     moved = []
@@ -77,7 +77,8 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:  # noqa: 
             Note(
                 f"moved {len(moved)} departments into the zone: {fmt(moved)} (shared trips, "
                 "no transfers)",
-                f"{len(moved)}个部门进驻专区（同日只跑一次，免纸质流转）：{fmt(moved)}",
+                f"{len(moved)}个部门进驻专区（同日只跑一次，免纸质流转）："
+                f"{names_zh(sc, moved, 'departments')}",
             )
         )
     sc = sc.model_copy(update={"departments": deps})
@@ -90,7 +91,7 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:  # noqa: 
         changes.append(
             Note(
                 f"received {len(updates)} items at the zone's windows: {fmt(updates)}",
-                f"{len(updates)}个事项在专区窗口受理：{fmt(updates)}",
+                f"{len(updates)}个事项在专区窗口受理：{names_zh(sc, updates)}",
             )
         )
     meeting = Deterministic(value=p.joint_meeting_days, unit="working_days")
@@ -112,7 +113,8 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:  # noqa: 
             Note(
                 f"consultations of {len(joint)} items held as one joint meeting in the zone "
                 f"({p.joint_meeting_days:g} working day): {fmt(joint)}",
-                f"{len(joint)}个事项的部门征求意见改为专区联合会商（{p.joint_meeting_days:g}个工作日）：{fmt(joint)}",
+                f"{len(joint)}个事项的部门征求意见改为专区联合会商（{p.joint_meeting_days:g}个工作日）："
+                f"{names_zh(sc, joint)}",
             )
         )
     return edit_items(sc, updates), changes

@@ -23,7 +23,15 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from sim.reforms.base import LeverParams, Note, add_to_case_types, check_names, edit_items, fmt
+from sim.reforms.base import (
+    LeverParams,
+    Note,
+    add_to_case_types,
+    check_names,
+    edit_items,
+    fmt,
+    names_zh,
+)
 from sim.scenario.distributions import Deterministic, Distribution, Exponential, Gamma
 from sim.scenario.schema import Item, Names, Scenario, Step
 
@@ -79,7 +87,7 @@ def _targets(sc: Scenario, p: Params) -> list[str]:
     )
 
 
-def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
+def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:
     out = check_names("items", "item", p.items, sc.items)
     out += [
         ("items", f"{i!r} is the applicant's own work, not an approval")
@@ -89,7 +97,7 @@ def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
     return out
 
 
-def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:  # noqa: D103
+def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:
     targets = [t for t in _targets(sc, p) if sc.items[t].kind != "applicant"]
     updates: dict[str, Item] = {}
     for iid in targets:
@@ -157,7 +165,8 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:  # noqa: 
         Note(
             f"{len(targets)} items issued on commitment after a {p.check_hours:g} h check, no "
             f"correction loop: {fmt(targets)}",
-            f"{len(targets)}个事项经{p.check_hours:g}小时形式审查即凭承诺办结，不再补正：{fmt(targets)}",
+            f"{len(targets)}个事项经{p.check_hours:g}小时形式审查即凭承诺办结，不再补正："
+            f"{names_zh(sc, targets)}",
         ),
         Note(
             f"each is verified afterwards ({p.verify_hours:g} staff hours, beside the case)",

@@ -15,7 +15,15 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from sim.reforms.base import LeverParams, Note, add_to_case_types, check_names, edit_items, fmt
+from sim.reforms.base import (
+    LeverParams,
+    Note,
+    add_to_case_types,
+    check_names,
+    edit_items,
+    fmt,
+    names_zh,
+)
 from sim.scenario.distributions import Deterministic, Gamma
 from sim.scenario.schema import Item, Names, Scenario, Step
 
@@ -85,7 +93,7 @@ def _title(sc: Scenario, p: Params) -> str | None:
     return next((i for i, it in sc.items.items() if "title" in it.tags), None)
 
 
-def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
+def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:
     out = check_names("items", "item", p.items, sc.items)
     out += check_names("title_item", "item", [p.title_item] if p.title_item else [], sc.items)
     out += check_names("precheck_after", "item", [p.precheck_after], sc.items)
@@ -106,7 +114,7 @@ def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
     return out
 
 
-def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:  # noqa: D103
+def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:
     members = _members(sc, p)
     title = _title(sc, p)
     inside = set(members) | ({title} if title else set())
@@ -134,7 +142,7 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:  # noqa: 
         Note(
             f"{len(members)} acceptance items merged into one joint acceptance: no longer "
             f"serial, each starts once its own prerequisites are met: {fmt(members)}",
-            f"{len(members)}个竣工验收事项合并为联合验收，不再串联：{fmt(members)}",
+            f"{len(members)}个竣工验收事项合并为联合验收，不再串联：{names_zh(sc, members)}",
         )
     ]
     joint_needed = len(inspections) >= 2
@@ -154,7 +162,8 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:  # noqa: 
             Note(
                 f"{len(inspections)} site inspections become one joint inspection "
                 f"({dep}, as long as the longest, {longest_member}'s)",
-                f"{len(inspections)}次现场查验合并为一次联合查验（由{dep}牵头）",
+                f"{len(inspections)}次现场查验合并为一次联合查验"
+                f"（由{sc.departments[dep].name.zh or dep}牵头）",
             )
         )
     for m in members:

@@ -25,11 +25,11 @@ class Params(LeverParams):
     )
 
 
-def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
+def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:
     return []
 
 
-def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:  # noqa: D103
+def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:
     old = sc.problems.cap_days
     problems = sc.problems.model_copy(
         update={"cap_days": p.cap_days if old is None else min(old, p.cap_days)}

@@ -30,11 +30,11 @@ class Params(LeverParams):
     )
 
 
-def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
+def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:
     return check_names("items", "item", p.items, sc.items)
 
 
-def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:  # noqa: D103
+def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:
     targets = (
         p.items
         if p.items is not None

@@ -35,11 +35,11 @@ def _targets(sc: Scenario, p: Params) -> list[str]:
     )
 
 
-def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
+def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:
     return check_names("items", "item", p.items, sc.items)
 
 
-def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:  # noqa: D103
+def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:
     updates = {}
     for iid in _targets(sc, p):
         it = sc.items[iid]
@@ -55,7 +55,8 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:  # noqa: D
             Note(
                 f"{len(updates)} intermediary items in the zone, durations x{p.factor:g} "
                 f"(ASSUMPTION), no trip: {fmt(updates)}",
-                f"{len(updates)}个中介服务事项进驻专区就地办理，用时乘以{p.factor:g}（假设），不再另行跑动",
+                f"{len(updates)}个中介服务事项进驻专区就地办理"
+                f"，用时乘以{p.factor:g}（假设），不再另行跑动",
             )
         ]
         if updates

@@ -40,6 +40,7 @@ from sim.reforms.base import (
     descendants_of,
     edit_items,
     fmt,
+    names_zh,
     predecessors,
     with_flag,
 )
@@ -87,7 +88,7 @@ class Params(LeverParams):
     )
 
 
-def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
+def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:
     out = check_names("land_item", "item", [p.land_item], sc.items)
     out += check_names("start_item", "item", [p.start_item], sc.items)
     out += check_names("shares", "case type", p.shares, sc.case_types)
@@ -115,7 +116,7 @@ def _chain(sc: Scenario, p: Params) -> list[str]:
     return [i for i in sc.items if i in found]  # scenario order
 
 
-def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:  # noqa: D103
+def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:
     chain = _chain(sc, p)
     permits = [i for i in chain if p.permit_tag in sc.items[i].tags]
     chain_set = set(chain)
@@ -270,21 +271,24 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:  # noqa: 
             names.append(land_ready)
         if p.start_item in names:
             names.append(p.start_item + WITH_LAND)
-        milestones[name] = names[0] if len(names) == 1 else names
+        milestones[name] = names[0] if len(names) == 1 else tuple(names)
     info = sc.scenario.model_copy(update={"milestones": milestones})
     sc = sc.model_copy(update={"case_types": types, "scenario": info})
     covered = ", ".join(f"{c} {v:.0%}" for c, v in p.shares.items())
+    covered_zh = "、".join(f"{sc.case_types[c].name.zh or c}{v:.0%}" for c, v in p.shares.items())
     return sc, [
         Note(
             f"covered projects ({covered}; flag {p.flag!r}) prepare {len(chain)} items before "
             f"the land contract: {fmt(chain)}",
-            f"覆盖的项目（{covered}）在土地出让合同签订前完成{len(chain)}个事项：{fmt(chain)}",
+            f"覆盖的项目（{covered_zh}）在土地出让合同签订前完成{len(chain)}个事项："
+            f"{names_zh(sc, chain)}",
         ),
         Note(
             f"their land contract waits for those and for every other prerequisite of "
             f"{p.start_item!r}; {len(permits)} permits are issued {p.issue_hours:g} h after it: "
             f"{fmt(permits)}",
-            f"土地出让待项目就绪后签订，{len(permits)}项许可在签约后{p.issue_hours:g}小时内同步核发：{fmt(permits)}",
+            f"土地出让待项目就绪后签订，{len(permits)}项许可在签约后{p.issue_hours:g}小时内同步核发："
+            f"{names_zh(sc, permits)}",
         ),
         Note(
             "projects not covered keep the ordinary chain",

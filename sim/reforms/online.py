@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from sim.reforms.base import LeverParams, Note, check_names, edit_items, fmt
+from sim.reforms.base import LeverParams, Note, check_names, edit_items, fmt, names_zh
 from sim.scenario.schema import Scenario
 
 NAME = "online"
@@ -20,11 +20,11 @@ class Params(LeverParams):
     )
 
 
-def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
+def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:
     return check_names("items", "item", p.items, sc.items)
 
 
-def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:  # noqa: D103
+def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:
     targets = p.items if p.items is not None else [i for i, it in sc.items.items() if it.online]
     updates = {
         i: sc.items[i].model_copy(update={"submitted_online": True})
@@ -35,7 +35,7 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:  # noqa: D
         [
             Note(
                 f"{len(updates)} items now submitted online (no trip, no transfer): {fmt(updates)}",
-                f"{len(updates)}个事项改为全程网办（不跑动、免流转）：{fmt(updates)}",
+                f"{len(updates)}个事项改为全程网办（不跑动、免流转）：{names_zh(sc, updates)}",
             )
         ]
         if updates

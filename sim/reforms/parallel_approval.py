@@ -49,7 +49,7 @@ class Params(LeverParams):
     )
 
 
-def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
+def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:
     out = [
         ("stages", f"stage {s} does not exist (valid: 1, 2, 3, 4)")
         for s in p.stages
@@ -60,7 +60,7 @@ def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
     return out
 
 
-def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:  # noqa: D103
+def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:
     changes = []
     stage_of = {i: it.stage for i, it in sc.items.items()}
     updates = {}
@@ -77,7 +77,7 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:  # noqa: 
             changes.append(
                 Note(
                     f"stage {stage}: removed {len(dropped)} practice 'after' edges: {fmt(dropped)}",
-                    f"第{stage}阶段：取消{len(dropped)}处惯例串联，改为并联：{fmt(dropped)}",
+                    f"第{stage}阶段：取消{len(dropped)}处惯例串联，改为并联：{len(dropped)}处",
                 )
             )
     sc = edit_items(sc, updates)
@@ -158,7 +158,8 @@ def _joint_intake(sc: Scenario, p: Params, stage: int) -> tuple[Scenario, Note |
     return sc, Note(
         f"stage {stage}: one joint intake ({department}, {mean:.2g} staff hours) "
         f"replaces the intakes of {len(members)} items: {fmt(members)}",
-        f"第{stage}阶段：{len(members)}个事项一表申请、并联受理（{department}）",
+        f"第{stage}阶段：{len(members)}个事项一表申请、并联受理"
+        f"（{sc.departments[department].name.zh or department}）",
     )
 
 

@@ -32,6 +32,7 @@ from sim.reforms.base import (
     check_names,
     edit_items,
     fmt,
+    names_zh,
     scale_step,
     with_flag,
 )
@@ -108,7 +109,7 @@ def _without_writers(sc: Scenario, iid: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
+def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:
     out = check_names("items", "item", p.items, sc.items)
     out += check_names("project_specific", "item", p.project_specific, sc.items)
     out += check_names("shares", "case type", p.shares, sc.case_types)
@@ -125,7 +126,7 @@ def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
     return out
 
 
-def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:  # noqa: D103
+def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:
     covered = [i for i in _covered(sc, p) if i in sc.items]
     specific = [i for i in p.project_specific if i in sc.items]
     filing = Step(name="commitment filing", effort=Gamma(mean=p.filing_hours, cv=0.5))
@@ -182,19 +183,22 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:  # noqa: 
     }
     sc = edit_items(sc, updates).model_copy(update={"case_types": types})
     shares = ", ".join(f"{c} {ct.flags[FLAG]:.0%}" for c, ct in types.items())
+    shares_zh = "、".join(f"{ct.name.zh or c}{ct.flags[FLAG]:.0%}" for c, ct in types.items())
     return sc, [
         Note(
             f"share of projects in assessed areas: {shares}",
-            f"位于已完成区域评估区域内的项目比例：{shares}",
+            f"位于已完成区域评估区域内的项目比例：{shares_zh}",
         ),
         Note(
             f"{len(covered)} assessments become a same-day commitment filing there, their "
             f"consultants' reports skipped: {fmt(covered)} (reports: {fmt(skipped)})",
-            f"{len(covered)}项评估改为当日告知承诺备案，不再单独编制评估报告：{fmt(covered)}",
+            f"{len(covered)}项评估改为当日告知承诺备案，不再单独编制评估报告："
+            f"{names_zh(sc, covered)}",
         ),
         Note(
             f"project-specific assessments keep their review, their reports take "
             f"x{p.writing_factor:g} as long: {fmt(specific)} (reports: {fmt(shortened)})",
-            f"环评、节能等需结合具体项目的评估保留审查，报告编制时间乘以{p.writing_factor:g}：{fmt(specific)}",
+            f"环评、节能等需结合具体项目的评估保留审查，报告编制时间乘以{p.writing_factor:g}："
+            f"{names_zh(sc, specific)}",
         ),
     ]

@@ -43,7 +43,7 @@ def _new_staff(sc: Scenario, p: Params) -> dict[str, int]:
     return staff
 
 
-def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
+def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:
     out = check_names("add", "department", p.add, sc.departments)
     out += check_names("set", "department", p.set, sc.departments)
     for k, m in enumerate(p.move):
@@ -57,13 +57,16 @@ def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
     return out
 
 
-def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:  # noqa: D103
+def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:
     staff = _new_staff(sc, p)
     deps, changes = {}, []
     for d, dep in sc.departments.items():
         if staff[d] != dep.staff:
             changes.append(
-                Note(f"{d}: {dep.staff} -> {staff[d]} staff", f"{d}：人员{dep.staff}→{staff[d]}")
+                Note(
+                    f"{d}: {dep.staff} -> {staff[d]} staff",
+                    f"{dep.name.zh or d}：人员{dep.staff}→{staff[d]}",
+                )
             )
             dep = dep.model_copy(update={"staff": staff[d]})
         deps[d] = dep

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from sim.reforms.base import LeverParams, Note, check_names, edit_items, fmt, scale_step
+from sim.reforms.base import LeverParams, Note, check_names, edit_items, fmt, names_zh, scale_step
 from sim.scenario.schema import Scenario
 
 NAME = "time_limits"
@@ -53,11 +53,11 @@ class Params(LeverParams):
     )
 
 
-def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:  # noqa: D103
+def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:
     return check_names("departments", "department", p.departments, sc.departments)
 
 
-def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:  # noqa: D103
+def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:
     deps = set(p.departments or sc.departments)
     names = set(p.steps)
     updates, faster = {}, []
@@ -81,6 +81,6 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:  # noqa: 
         Note(
             f"promised limits and internal sign-off x{p.factor:.2g} for {len(faster)} items: "
             f"{fmt(faster)}",
-            f"{len(faster)}个事项承诺时限及内部签批用时乘以{p.factor:.2g}：{fmt(faster)}",
+            f"{len(faster)}个事项承诺时限及内部签批用时乘以{p.factor:.2g}：{names_zh(sc, faster)}",
         )
     ]

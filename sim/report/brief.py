@@ -1,250 +1,845 @@
-"""The committee briefing: one PDF (and its charts as PNG) from a comparison, in English or Chinese.
+"""The committee briefing: a typeset PDF from a comparison, in English or Chinese.
 
-Page 1 gives the answer in plain language — the headline numbers with their 95% confidence
-intervals. Then the charts, each with a one-sentence caption; then the assumptions and the levers
-applied (each lever's own account of what it changed); last, the provenance of the run.
+Page 1 is what a committee member reads in two minutes: the scenarios' display names, a table of
+the headline figures per scenario with 95% confidence intervals and each alternative's change
+against the baseline (approval time; the statutory clock and the share of projects within each
+target the scenario declares in ``[[targets]]``; trips; the reform indicators the scenario
+defines), one sentence per finding, and — when the results carry a critical-path attribution —
+the chart of where the days go. Then one chart per page at full width, each with a caption that
+says what to read from it; then the assumptions and every lever's account in full (flowing over
+as many pages as it needs); last, the provenance.
+
+The PDF is typeset by Typst (the ``typst`` wheel) from ``briefing.typ`` and a JSON file of the
+words and numbers; the charts are matplotlib's vector PDFs, so every word on every page —
+charts included — is real text that can be selected and searched. Everything is in the chosen
+language (:mod:`sim.report.words`, :mod:`sim.report.accounts`); Chinese needs the CJK font that
+``pip install -e .`` installs (:mod:`sim.report.fonts`) and without it
+:class:`~sim.report.fonts.FontMissing` is raised instead of an English briefing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib.resources
+import json
+import math
+import platform
 import re
-import textwrap
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-from matplotlib.backends.backend_pdf import PdfPages
-from matplotlib.figure import Figure
+import numpy as np
+import pandas as pd
 
+from sim._version import __version__
+from sim.analysis.breakdown import bottleneck
+from sim.analysis.summary import t_interval
 from sim.report import charts
-from sim.report.charts import style
+from sim.report.accounts import render_account
+from sim.report.fonts import FontMissing, cjk_font_file, font_dirs, require_cjk_font
+from sim.report.words import (
+    lang_of,
+    metric_kind,
+    metric_label,
+    number,
+    pick,
+    result_title,
+    target_label,
+    thing_name,
+)
 
-WORDS = {
+__all__ = [
+    "FontMissing",
+    "briefing_data",
+    "check_language",
+    "headline_table",
+    "render_pdf",
+    "write_brief",
+]
+
+TEMPLATE = "briefing.typ"
+REFORM_INDICATORS = ("one_trip_share", "overdue_share")
+QUALITY = ("unfinished_share", "capped_share")
+
+S = {
     "en": {
-        "title": "Briefing: {base}",
-        "sub": "Simulated with approvalsim {version} on {date}; {reps} paired replications, "
-        "seed {seed}; 95% confidence intervals.",
-        "headline": "{alt} would change mean approval time from {a:.1f} to {b:.1f} working days "
-        "({rel:+.1%}; 95% CI of the change {lo:+.1f} to {hi:+.1f} days) — on the "
-        "statutory clock from {sa:.1f} to {sb:.1f} — trips per project from "
-        "{ta:.1f} to {tb:.1f}, and the time from completion to title from {ca:.1f} "
-        "to {cb:.1f} working days.",
-        "single": "{base}: mean approval time {a:.1f} working days (95% CI {lo:.1f} to "
-        "{hi:.1f}), {ta:.1f} trips per project, {ca:.1f} working days from completion "
-        "to title.",
-        "meaning": "Approval time runs from application to the last permit and through "
-        "acceptance, leaving out the applicant's own work (design, construction); it "
-        "includes corrections, expert reviews and intermediaries, which the "
-        "statutory clock leaves out.",
-        "bottleneck": "The department where tasks wait longest in {base}: {dep} (mean wait "
-        "{wait:.1f} hours).",
+        "title": "Briefing: {names}",
+        "vs": " vs ",
+        "subtitle": "Simulated with approvalsim {version} on {date}: {reps} paired replications "
+        "(common random numbers), seed {seed}; 95% confidence intervals in brackets.",
+        "col metric": "Indicator",
+        "note": "Means per project over the projects that finished; brackets: 95% confidence "
+        "interval across replications; grey: change against {base} with the 95% confidence "
+        "interval of the paired difference.",
+        "note targets": " Shares within a target count every project that arrived in the "
+        "measurement window.",
+        "within": "Projects within {name} (statutory clock)",
+        "pp": "pp",
+        "findings": "Findings",
+        "cut": "{alt} {verb} mean approval time by {pct} (95% CI {lo} to {hi}), from {a} to "
+        "{b} working days.",
+        "verb down": "cuts",
+        "verb up": "raises",
+        "no change": "{alt} changes mean approval time by {pct}, which is within the noise of "
+        "the simulation (95% CI {lo} to {hi}).",
+        "clock": "On the statutory clock, the way the targets count, a project takes on "
+        "average (working days): {list}.",
+        "target share": "Projects within {name}: {list}.",
+        "indicator": "{label}: {list}.",
+        "bottleneck": "In {base}, tasks wait longest at {dep} (mean wait {wait:.0f} office hours).",
+        "unfinished": "In {name}, {share} of the projects had not finished when the run ended; "
+        "the means are over the finished ones.",
+        "capped": "In {name}, {share} of the projects hit a safety cap on repeated handling.",
+        "list sep": ", ",
+        "pair": "{name} {value}",
         "captions": {
-            "lead": "How long approvals take in {base}, by project category (working days); "
-            "dashed: the national (120) and Jiangsu (100) working-day targets, which "
-            "count only the statutory clock.",
-            "compare": "Each alternative's change in mean approval time against {base}, with "
-            "95% confidence intervals from paired replications.",
-            "stage": "What the time of each stage is made of in {base}: queueing, staff work, "
-            "elapsed delays and the applicant's time.",
-            "util": "How busy each department is, month by month, in {base}.",
-            "swim": "One typical project of {base}, item by item: serial steps form a "
-            "staircase, parallel ones stand side by side.",
-            "trips": "How many times an applicant goes to an office, per project.",
+            "compare": "How much each alternative changes mean approval time against {base}. "
+            "Read the dot as the best estimate and the whiskers as its 95% confidence interval "
+            "from paired replications: a whisker that does not cross zero is a real effect.",
+            "clock": "Working days on the statutory clock per project, the way the national and "
+            "provincial targets count them (dashed lines). Read how much of each scenario's "
+            "distribution lies left of a target line: those projects meet it.",
+            "clock plain": "Working days on the statutory clock per project, the way national and "
+            "provincial targets count them (the scenarios declare no target to draw). Read the "
+            "spread: the right tail is the projects that would miss a target.",
+            "approval": "Approval time per project, from application to the last permit and "
+            "through acceptance, leaving out the applicant's own work (design, construction). "
+            "It includes corrections, expert reviews and intermediaries, which the statutory "
+            "clock leaves out. Read the spread as well as the mean: the long right tail is "
+            "the projects a committee hears about.",
+            "stage": "What the time of each stage is made of, per scenario. Read the colours to "
+            "see which kind of time a reform removed: queueing is capacity, staff work is "
+            "effort, notices and transfers are rules, the applicant's own time is preparation. "
+            "Construction and other work outside the four stages is left out.",
+            "trips": "How many times an applicant goes to an office per project. Read the "
+            "difference between the bars as the trips the reforms save each applicant.",
+            "util": "How busy each department of {base} is, month by month. Read dark rows as "
+            "spare capacity and bright rows as the departments where queues form.",
+            "swim": "One typical project of {base} (the one closest to the median lead time), "
+            "item by item. Read a staircase as serial handling and bars side by side as "
+            "parallel handling; gaps are waits for prerequisites.",
+            "days_go": "Where the days of a project go: working days on its critical path, by "
+            "kind. Read the longest bars as the days a reform must remove to shorten "
+            "approvals.",
         },
-        "limits": {"national target, 120 wd": 120, "Jiangsu target, 100 wd": 100},
+        "chart titles": {
+            "compare": "Change in approval time",
+            "clock": "The statutory clock against the targets",
+            "approval": "Approval time per project",
+            "stage": "Where each stage's time goes",
+            "trips": "Trips to offices",
+            "util": "Department utilisation",
+            "swim": "A typical project",
+        },
         "assumptions": "Assumptions and levers",
-        "levers": "Levers applied in {name}:",
-        "no levers": "{name}: no levers (the baseline).",
+        "run": "Run: {start} onwards, projects arriving over {horizon:g} days, the first "
+        "{warmup:g} days left out as warm-up; {reps} replications.",
+        "targets": "Targets: {list}.",
+        "target source": "{name} on the statutory clock (source: {source})",
+        "intervals": "Indicators: {list}.",
+        "interval": "{name} — from {frm} to {to}, in {unit}",
+        "arrival": "application",
+        "finish": "the last item",
+        "milestone": "the end of {item}",
+        "no levers": "No levers: this is the baseline.",
+        "nothing changed": "nothing to change in this scenario",
         "calendar": "Years with no official holiday notice yet (holidays computed by rule): "
         "{years}.",
         "provenance": "Provenance",
+        "prov line": "{name}: scenario '{id}', seed {seed}, {reps} replications, levers: {levers}.",
+        "made": "approvalsim {version}, Python {python}, made {date}.",
+        "footer": "approvalsim {version} · seed {seed}",
     },
     "zh": {
-        "title": "简报：{base}",
-        "sub": "由 approvalsim {version} 于 {date} 模拟；{reps} 次配对重复，随机种子 {seed}；"
-        "区间为 95% 置信区间。",
-        "headline": "{alt}将使平均审批时长由 {a:.1f} 个工作日变为 {b:.1f} 个工作日（{rel:+.1%}；"
-        "变化量的 95% 置信区间为 {lo:+.1f} 至 {hi:+.1f} 天；按法定时限口径由 {sa:.1f} "
-        "变为 {sb:.1f} 个工作日），每个项目跑动次数由 "
-        "{ta:.1f} 次变为 {tb:.1f} 次，竣工到发证由 {ca:.1f} 个工作日变为 {cb:.1f} "
-        "个工作日。",
-        "single": "{base}：平均审批时长 {a:.1f} 个工作日（95% 置信区间 {lo:.1f} 至 {hi:.1f}），"
-        "每个项目跑动 {ta:.1f} 次，竣工到发证 {ca:.1f} 个工作日。",
-        "meaning": "审批时长自申请起至最后一项许可及竣工验收，不含申请人自身工作（设计、施工）；"
-        "其中包括补正、专家评审和中介服务时间，而法定时限不计这些时间。",
-        "bottleneck": "{base}中任务等候最久的部门：{dep}（平均等候 {wait:.1f} 小时）。",
+        "title": "简报：{names}",
+        "vs": "与",
+        "subtitle": "由 approvalsim {version} 于 {date} 模拟：{reps} 次配对重复运行（共同随机数），"
+        "随机种子 {seed}；方括号内为 95% 置信区间。",
+        "col metric": "指标",
+        "note": "均值为已办结项目的每个项目平均值；方括号内为各次重复运行的 95% 置信区间；灰色为"
+        "相对于{base}的变化及配对差值的 95% 置信区间。",
+        "note targets": "目标内比例以观测期内到达的全部项目为分母。",
+        "within": "在{name}内办结的项目比例（法定时限口径）",
+        "pp": "个百分点",
+        "findings": "主要结论",
+        "cut": "{alt}使平均审批时长{verb} {pct}（95% 置信区间 {lo} 至 {hi}），由 {a} 个工作日"
+        "变为 {b} 个工作日。",
+        "verb down": "缩短",
+        "verb up": "延长",
+        "no change": "{alt}使平均审批时长变化 {pct}，在模拟的随机误差范围之内"
+        "（95% 置信区间 {lo} 至 {hi}）。",
+        "clock": "按法定时限口径（与考核目标相同的计法），每个项目平均用时：{list}（工作日）。",
+        "target share": "在{name}内办结的项目比例：{list}。",
+        "indicator": "{label}：{list}。",
+        "bottleneck": "{base}中，任务在{dep}等候最久（平均等候 {wait:.0f} 个办公小时）。",
+        "unfinished": "{name}中有 {share} 的项目在运行结束时尚未办结；以上均值仅计已办结项目。",
+        "capped": "{name}中有 {share} 的项目触及重复办理的安全上限。",
+        "list sep": "；",
+        "pair": "{name} {value}",
         "captions": {
-            "lead": "{base}各类项目的审批时长（工作日）；虚线为全国（120）与江苏（100）工作日目标，"
-            "目标只计法定时限内的时间。",
-            "compare": "各方案相对{base}的平均审批时长变化，及配对重复得到的 95% 置信区间。",
-            "stage": "{base}各阶段时间构成：排队等候、人工审查、公示论证等、申请人时间。",
-            "util": "{base}各部门逐月工作负荷。",
-            "swim": "{base}中一个典型项目的逐项办理过程：串联呈阶梯状，并联则并排。",
-            "trips": "每个项目申请人前往办事地点的次数。",
+            "compare": "各方案相对{base}的平均审批时长变化。圆点为最佳估计，须线为配对重复运行得到"
+            "的 95% 置信区间：须线不跨过零，说明效果真实存在。",
+            "clock": "按法定时限口径计算的每个项目用时（工作日），与国家和省级考核目标（虚线）"
+            "计法相同。看各方案分布有多少落在目标线左侧：这些项目达到了目标。",
+            "clock plain": "按法定时限口径计算的每个项目用时（工作日），与国家和省级考核目标"
+            "计法相同（方案未声明可绘制的目标）。看分布：右侧长尾就是可能达不到目标的项目。",
+            "approval": "每个项目的审批时长：自申请起至最后一项许可及竣工验收，不含申请人自身"
+            "工作（设计、施工）；包括补正、专家评审和中介服务时间，而法定时限不计这些时间。"
+            "除均值外还要看分布：右侧长尾正是委员会常听到的那些项目。",
+            "stage": "各方案各阶段的时间构成。看颜色可知改革减少了哪类时间：排队反映能力不足，"
+            "人员办理反映工作量，公示和流转反映制度规定，申请人自身用时反映准备工作。"
+            "施工等各阶段之外的工作未计入。",
+            "trips": "每个项目申请人前往办事地点的次数。各柱之差即改革为每位申请人节省的跑动。",
+            "util": "{base}各部门逐月的工作负荷。颜色深表示尚有余力，颜色亮表示排队形成之处。",
+            "swim": "{base}中一个典型项目（办理总时长最接近中位数者）的逐项办理过程。阶梯状表示"
+            "串联办理，并排表示并联办理；空档为等待前置事项的时间。",
+            "days_go": "项目的时间花在哪里：关键路径上的工作日，按类别分列。最长的柱子就是"
+            "改革要缩短审批必须减少的时间。",
         },
-        "limits": {"全国目标 120 个工作日": 120, "江苏目标 100 个工作日": 100},
+        "chart titles": {
+            "compare": "审批时长的变化",
+            "clock": "法定时限口径用时与考核目标",
+            "approval": "每个项目的审批时长",
+            "stage": "各阶段时间构成",
+            "trips": "跑动次数",
+            "util": "各部门工作负荷",
+            "swim": "一个典型项目",
+        },
         "assumptions": "假设与改革措施",
-        "levers": "{name}采用的改革措施：",
-        "no levers": "{name}：未采用改革措施（基线）。",
+        "run": "运行设置：自 {start} 起，项目在 {horizon:g} 天内陆续到达，前 {warmup:g} 天为预热期"
+        "不计入统计；共 {reps} 次重复运行。",
+        "targets": "考核目标：{list}。",
+        "target source": "{name}，按法定时限口径计（来源：{source}）",
+        "intervals": "指标定义：{list}。",
+        "interval": "{name}——自{frm}至{to}，单位：{unit}",
+        "arrival": "申请",
+        "finish": "最后一个事项办结",
+        "milestone": "{item}办结",
+        "no levers": "未采用改革措施（基线）。",
+        "nothing changed": "本方案中无可改动之处",
         "calendar": "尚无官方放假通知的年份（按规则推算节假日）：{years}。",
         "provenance": "数据来源与可复现信息",
+        "prov line": "{name}：方案文件名称 {id}，随机种子 {seed}，{reps} 次重复运行，"
+        "改革措施：{levers}。",
+        "made": "approvalsim {version}，Python {python}，生成于 {date}。",
+        "footer": "approvalsim {version} · 随机种子 {seed}",
     },
 }
 
 
-def _wrap(text: str, lang: str, width: int = 95) -> list[str]:
-    if lang != "zh":
-        return textwrap.wrap(text, width) or [""]
-    # Chinese: break between characters, but never inside a run of Latin letters or digits
-    limit = width * 0.46  # a CJK character is about twice as wide as a Latin one
-    lines, line, used = [], "", 0.0
-    for token in re.findall(r"[A-Za-z0-9.,:;%+\-_()/' ]+|.", text):
-        size = sum(0.55 if ord(ch) < 0x2E80 else 1.0 for ch in token)
-        if used + size > limit and line:
-            lines.append(line)
-            line, used = "", 0.0
-        line += token
-        used += size
-    return [*lines, line] if line else lines or [""]
+def _s(lang: str) -> dict:
+    return S[lang_of(lang)]
 
 
-def _text_page(title: str, paragraphs: list[str], lang: str) -> Figure:
-    fig = plt.figure(figsize=(8.27, 11.69))  # A4
-    fig.text(0.08, 0.94, title, fontsize=16, weight="bold" if lang == "en" else "normal")
-    y = 0.9
-    for para in paragraphs:
-        for line in _wrap(para, lang):
-            fig.text(0.08, y, line, fontsize=10)
-            y -= 0.022
-        y -= 0.012
-        if y < 0.06:
-            break
-    return fig
+# --------------------------------------------------------------------------- numbers
 
 
-def _caption_page(png: Path, caption: str, lang: str) -> Figure:
-    """An A4 page: the chart (as rendered to PNG) at the top, its caption beneath."""
-    image = plt.imread(png)
-    page = plt.figure(figsize=(8.27, 11.69))
-    h, w = image.shape[:2]
-    width = 0.84
-    height = min(0.62, width * h / w * 8.27 / 11.69)
-    ax = page.add_axes((0.08, 0.93 - height, width, height))
-    ax.imshow(image)
-    ax.set_axis_off()
-    y = 0.9 - height
-    for line in _wrap(caption, lang, 100):
-        page.text(0.08, y, line, fontsize=10)
-        y -= 0.022
-    return page
+@dataclass(frozen=True)
+class Estimate:
+    """A mean with its 95% confidence interval."""
+
+    mean: float
+    lo: float
+    hi: float
+
+    @property
+    def known(self) -> bool:
+        """The mean is a number."""
+        return math.isfinite(self.mean)
 
 
-def _save(pdf: PdfPages, page: Figure) -> None:
-    pdf.savefig(page)
-    plt.close(page)
+NAN = Estimate(math.nan, math.nan, math.nan)
 
 
-def write_brief(comparison, out: Path, lang: str = "en") -> Path:
-    """Write ``briefing.pdf`` and the charts as PNG into ``out``; return the PDF's path."""
-    import sim
+def _value(result, metric: str) -> Estimate:
+    try:
+        v = result.value(metric)
+    except KeyError:
+        return NAN
+    return Estimate(float(v["mean"]), float(v["ci_low"]), float(v["ci_high"]))
 
-    w = WORDS["zh" if lang == "zh" else "en"]
-    out.mkdir(parents=True, exist_ok=True)
-    base = comparison.baseline
-    bname = base.scenario.scenario.name
-    reps = len(base.traces)
-    headline = []
-    if comparison.alternatives:
-        for alt in comparison.alternatives:
-            name = alt.scenario.scenario.name
-            d = comparison.delta(name, "approval_wd_mean")
-            tr = comparison.delta(name, "trips_mean")
-            ti = comparison.delta(name, "completion_to_title_wd")
-            sc = comparison.delta(name, "clock_wd_mean")
-            headline.append(
-                w["headline"].format(
-                    alt=name,
-                    a=d["baseline_mean"],
-                    b=d["alternative_mean"],
-                    rel=d["relative_delta"],
-                    lo=d["delta_ci_low"],
-                    hi=d["delta_ci_high"],
-                    ta=tr["baseline_mean"],
-                    tb=tr["alternative_mean"],
-                    ca=ti["baseline_mean"],
-                    cb=ti["alternative_mean"],
-                    sa=sc["baseline_mean"],
-                    sb=sc["alternative_mean"],
+
+def _has(results: Sequence, metric: str) -> bool:
+    return any(_value(r, metric).known for r in results)
+
+
+def _within_per_rep(result, column: str, limit: float) -> pd.Series:
+    """Per replication: the share of window projects finished within ``limit`` on ``column``."""
+    c = result.cases[result.cases["in_window"]]
+    ok = c["finished"] & (c[column] <= limit)
+    return ok.groupby(c["replication"]).mean()
+
+
+def _fmt_ci(e: Estimate, kind: str) -> str:
+    if not e.known:
+        return "–"
+    if not (math.isfinite(e.lo) and math.isfinite(e.hi)):
+        return number(e.mean, kind)
+    return f"{number(e.mean, kind)} [{number(e.lo, kind)}, {number(e.hi, kind)}]"
+
+
+def _signed(x: float, digits: int = 1) -> str:
+    return ("+" if x > 0 else "−" if x < 0 else "±") + f"{abs(x):.{digits}f}"
+
+
+def _rel(delta: dict | None) -> str:
+    if not delta or not math.isfinite(delta.get("relative_delta", math.nan)):
+        return ""
+    r, lo, hi = (100 * delta[k] for k in ("relative_delta", "relative_ci_low", "relative_ci_high"))
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return f"{_signed(r)}%"
+    return f"{_signed(r)}% [{_signed(lo)}, {_signed(hi)}]"
+
+
+def _pp_delta(delta: dict | None, lang: str) -> str:
+    """A share's paired change in percentage points, from a comparison row."""
+    if not delta or not math.isfinite(delta.get("delta", math.nan)):
+        return ""
+    m, lo, hi = (100 * delta[k] for k in ("delta", "delta_ci_low", "delta_ci_high"))
+    unit = _s(lang)["pp"]
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return f"{_signed(m, 0)} {unit}"
+    return f"{_signed(m, 0)} {unit} [{_signed(lo, 0)}, {_signed(hi, 0)}]"
+
+
+def _pp(base: pd.Series, alt: pd.Series, lang: str) -> str:
+    d = (alt - base).dropna().to_numpy(float)
+    m, lo, hi = t_interval(100 * d)
+    if not math.isfinite(m):
+        return ""
+    unit = _s(lang)["pp"]
+    sep = " "
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return f"{_signed(m, 0)}{sep}{unit}"
+    return f"{_signed(m, 0)}{sep}{unit} [{_signed(lo, 0)}, {_signed(hi, 0)}]"
+
+
+def _delta(comparison, result, metric: str) -> dict | None:
+    try:
+        return comparison.delta(result.scenario.scenario.name, metric)
+    except (KeyError, AttributeError):
+        return None
+
+
+# --------------------------------------------------------------------------- page 1
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the headline table."""
+
+    key: str
+    label: str
+    kind: str
+    estimate: Callable  # result -> Estimate
+    change: Callable  # (comparison, baseline, result) -> str
+
+
+def _clock_targets(results: Sequence, lang: str) -> list:
+    """The targets on the statutory clock, from the scenarios (each once)."""
+    seen, out = set(), []
+    for r in results:
+        for t in getattr(r.scenario, "targets", None) or ():
+            if t.metric in ("clock_wd", "clock_wd_mean") and (t.value, t.metric) not in seen:
+                seen.add((t.value, t.metric))
+                out.append(t)
+    return sorted(out, key=lambda t: -float(t.value))
+
+
+def _interval_names(results: Sequence) -> list[str]:
+    names: list[str] = []
+    for r in results:
+        for name in getattr(r.scenario, "intervals", None) or {}:
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def headline_rows(results: Sequence, lang: str) -> list[Row]:
+    """The rows of page 1's table: those metrics the scenarios define and the runs measured."""
+    sc = results[0].scenario
+    rows: list[Row] = []
+
+    def plain(metric: str) -> Row:
+        scen = next((r.scenario for r in results if metric in (_interval_names([r]))), sc)
+        kind = metric_kind(metric, scen)
+        change = _pp_delta if kind == "share" else (lambda d, lang: _rel(d))
+        return Row(
+            metric,
+            metric_label(metric, lang, scen),
+            kind,
+            lambda res, m=metric: _value(res, m),
+            lambda comp, base, res, m=metric: change(_delta(comp, res, m), lang),
+        )
+
+    for metric in ("approval_wd_mean", "clock_wd_mean"):
+        if _has(results, metric):
+            rows.append(plain(metric))
+    for t in _clock_targets(results, lang):
+        limit, name = float(t.value), pick(t.name, lang, t.metric)
+
+        def est(res, limit=limit):
+            m, lo, hi = t_interval(_within_per_rep(res, "clock_wd", limit).to_numpy(float))
+            return Estimate(m, lo, hi)
+
+        def change(comp, base, res, limit=limit):
+            b = _within_per_rep(base, "clock_wd", limit)
+            a = _within_per_rep(res, "clock_wd", limit)
+            return _pp(b, a, lang)
+
+        label = _s(lang)["within"].format(name=target_label(name, limit, lang))
+        rows.append(Row(f"within:{limit:g}", label, "share", est, change))
+    if _has(results, "trips_mean"):
+        rows.append(plain("trips_mean"))
+    intervals = _interval_names(results)
+    for name in intervals:
+        if _has(results, name):
+            rows.append(plain(name))
+    if not intervals and _has(results, "title_wd_mean"):
+        rows.append(plain("title_wd_mean"))
+    for metric in REFORM_INDICATORS:
+        if _has(results, metric):
+            rows.append(plain(metric))
+    for metric in QUALITY:
+        if any(_value(r, metric).mean > 0 for r in results):
+            rows.append(plain(metric))
+    return rows
+
+
+def _table(comparison, results: Sequence, rows: Sequence[Row], lang: str) -> dict:
+    s = _s(lang)
+    base = results[0]
+    header = [s["col metric"], *(result_title(r, lang, results) for r in results)]
+    body = []
+    for row in rows:
+        cells = []
+        for k, res in enumerate(results):
+            e = row.estimate(res)
+            sub = row.change(comparison, base, res) if k else ""
+            cells.append({"main": _fmt_ci(e, row.kind), "sub": sub})
+        body.append({"label": row.label, "cells": cells})
+    note = s["note"].format(base=result_title(base, lang, results)) if len(results) > 1 else ""
+    if len(results) == 1:
+        note = s["note"].split("；" if lang_of(lang) == "zh" else "; ")[0]
+    if any(r.key.startswith("within:") for r in rows):
+        note += s["note targets"]
+    return {"header": header, "rows": body, "note": note}
+
+
+def headline_table(comparison, lang: str = "en") -> pd.DataFrame:
+    """Page 1's table as a DataFrame: one row per indicator, one column per scenario.
+
+    Each cell is the mean with its 95% CI; an alternative's cell adds its change against the
+    baseline (relative, or in percentage points for shares) with the paired 95% CI.
+    """
+    results = _results(comparison)
+    t = _table(comparison, results, headline_rows(results, lang), lang)
+    cells = [
+        [c["main"] + (f"  ({c['sub']})" if c["sub"] else "") for c in row["cells"]]
+        for row in t["rows"]
+    ]
+    return pd.DataFrame(
+        cells,
+        index=pd.Index([r["label"] for r in t["rows"]], name=t["header"][0]),
+        columns=t["header"][1:],
+    )
+
+
+def _listing(results: Sequence, values: Sequence[str], lang: str) -> str:
+    s = _s(lang)
+    return s["list sep"].join(
+        s["pair"].format(name=result_title(r, lang, results), value=v)
+        for r, v in zip(results, values, strict=True)
+    )
+
+
+def findings(comparison, results: Sequence, rows: Sequence[Row], lang: str) -> list[str]:
+    """One sentence per finding, in ``lang``."""
+    s = _s(lang)
+    base = results[0]
+    out = []
+    for res in results[1:]:
+        d = _delta(comparison, res, "approval_wd_mean")
+        if not d or not math.isfinite(d["relative_delta"]):
+            continue
+        pct = f"{abs(100 * d['relative_delta']):.1f}%"
+        ends = sorted(abs(100 * d[k]) for k in ("relative_ci_low", "relative_ci_high"))
+        lo, hi = (f"{v:.1f}%" for v in ends)
+        alt = result_title(res, lang, results)
+        real = math.isfinite(d["delta_ci_low"]) and (
+            d["delta_ci_low"] > 0 or d["delta_ci_high"] < 0
+        )
+        if real:
+            verb = s["verb down"] if d["delta"] < 0 else s["verb up"]
+            out.append(
+                s["cut"].format(
+                    alt=alt,
+                    verb=verb,
+                    pct=pct,
+                    lo=lo,
+                    hi=hi,
+                    a=number(d["baseline_mean"], "wd"),
+                    b=number(d["alternative_mean"], "wd"),
                 )
             )
-    else:
-        v = base.value("approval_wd_mean")
-        headline.append(
-            w["single"].format(
-                base=bname,
-                a=v["mean"],
-                lo=v["ci_low"],
-                hi=v["ci_high"],
-                ta=base.value("trips_mean")["mean"],
-                ca=base.value("completion_to_title_wd")["mean"],
+        else:
+            signed = f"{100 * d['relative_delta']:+.1f}%"
+            lo, hi = (f"{100 * d[k]:+.1f}%" for k in ("relative_ci_low", "relative_ci_high"))
+            out.append(s["no change"].format(alt=alt, pct=signed, lo=lo, hi=hi))
+    by_key = {r.key: r for r in rows}
+    if "clock_wd_mean" in by_key:
+        vals = [number(_value(r, "clock_wd_mean").mean, "wd") for r in results]
+        out.append(s["clock"].format(list=_listing(results, vals, lang)))
+    # the strictest target only: the table has every one
+    for t in _clock_targets(results, lang)[-1:]:
+        row = by_key.get(f"within:{float(t.value):g}")
+        if row is not None:
+            vals = [number(row.estimate(r).mean, "share") for r in results]
+            out.append(
+                s["target share"].format(
+                    name=target_label(pick(t.name, lang, t.metric), float(t.value), lang),
+                    list=_listing(results, vals, lang),
+                )
+            )
+    for row in rows:
+        if row.key in ("approval_wd_mean", "clock_wd_mean") or row.key.startswith("within:"):
+            continue
+        if row.key in QUALITY:
+            continue
+        vals = [number(row.estimate(r).mean, row.kind) for r in results]
+        out.append(s["indicator"].format(label=row.label, list=_listing(results, vals, lang)))
+    dep, wait = bottleneck(base)
+    if dep:
+        out.append(
+            s["bottleneck"].format(
+                base=result_title(base, lang, results),
+                dep=thing_name(base.scenario.departments, dep, lang),
+                wait=wait,
             )
         )
-    from sim.analysis.breakdown import bottleneck
-
-    dep, wait = bottleneck(base)
-    dep_name = base.scenario.departments[dep].name.get(lang) if dep else "-"
-    first = [
-        w["sub"].format(
-            version=sim.__version__, date=dt.date.today().isoformat(), reps=reps, seed=base.seed
-        ),
-        *headline,
-        w["meaning"],
-        w["bottleneck"].format(base=bname, dep=dep_name, wait=wait),
-    ]
-    results = [base, *comparison.alternatives]
-    pages: list[tuple[str, Figure, str]] = [
-        (
-            "lead",
-            charts.lead_time_chart(base, lang=lang, column="approval_wd", limits=w["limits"]),
-            "lead",
-        )
-    ]
-    if comparison.alternatives:
-        pages.append(("compare", charts.comparison_chart(comparison, lang=lang), "compare"))
-    pages += [
-        ("stage", charts.stage_breakdown_chart(base, lang=lang), "stage"),
-        ("util", charts.utilisation_heatmap(base, lang=lang), "util"),
-        ("swim", charts.swimlane_chart(base, lang=lang), "swim"),
-        ("trips", charts.trips_chart(results, lang=lang), "trips"),
-    ]
-    assumptions = [base.scenario.scenario.description or bname]
     for res in results:
-        name = res.scenario.scenario.name
-        if res.accounts:
-            assumptions.append(w["levers"].format(name=name))
-            for acc in res.accounts:
-                for change in acc.changes:
-                    assumptions.append(f"{acc.lever}: {change}")
-        else:
-            assumptions.append(w["no levers"].format(name=name))
+        u = _value(res, "unfinished_share")
+        if u.known and u.mean > 0:
+            out.append(
+                s["unfinished"].format(
+                    name=result_title(res, lang, results), share=number(u.mean, "share")
+                )
+            )
+        c = _value(res, "capped_share")
+        if c.known and c.mean > 0:
+            out.append(
+                s["capped"].format(
+                    name=result_title(res, lang, results), share=number(c.mean, "share")
+                )
+            )
+    return out
+
+
+# --------------------------------------------------------------------------- the rest
+
+
+def _days_go_table(results: Sequence) -> pd.DataFrame | None:
+    """The critical-path attribution of the results, when they carry one (issue 10)."""
+    frames = []
+    for r in results:
+        cp = getattr(r, "critical_path", None)
+        if isinstance(cp, pd.DataFrame) and {"component", "mean"} <= set(cp.columns):
+            cp = cp.assign(scenario=r.scenario.scenario.name)
+            for col in ("ci_low", "ci_high"):
+                if col not in cp:
+                    cp[col] = np.nan
+            frames.append(cp)
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def _has_cjk(text: str) -> bool:
+    return bool(re.search(r"[\u3400-\u9fff]", text))
+
+
+def _in_language(text: str, lang: str) -> bool:
+    """Free text from a scenario file is printed only in the language it is written in."""
+    return bool(text) and (_has_cjk(text) if lang_of(lang) == "zh" else not _has_cjk(text))
+
+
+def _milestone(sc, end: str, lang: str) -> str:
+    s = _s(lang)
+    if end in ("arrival", "finish"):
+        return s[end]
+    item = (getattr(sc.scenario, "milestones", None) or {}).get(end, end)
+    return s["milestone"].format(item=thing_name(sc.items, item, lang))
+
+
+def assumptions(results: Sequence, lang: str) -> dict:
+    """The assumptions section: run settings, targets, indicators, each lever's account."""
+    from sim.report.words import UNITS
+
+    s = _s(lang)
+    base = results[0]
+    sc = base.scenario
+    paragraphs = []
+    targets = [
+        s["target source"].format(
+            name=target_label(pick(t.name, lang, t.metric), float(t.value), lang),
+            source=getattr(t, "source", "") or "–",
+        )
+        for t in _clock_targets(results, lang)
+    ]
+    if targets:
+        paragraphs.append(s["targets"].format(list=s["list sep"].join(targets)))
+    ivs = []
+    for name in _interval_names(results):
+        iv = sc.intervals.get(name) if name in (getattr(sc, "intervals", None) or {}) else None
+        if iv is None:
+            continue
+        unit = UNITS[lang_of(lang)][
+            "days" if getattr(iv, "unit", "working_days") == "calendar_days" else "wd"
+        ]
+        ivs.append(
+            s["interval"].format(
+                name=pick(iv.name, lang, name),
+                frm=_milestone(sc, _interval_end(iv, "from"), lang),
+                to=_milestone(sc, _interval_end(iv, "to"), lang),
+                unit=unit,
+            )
+        )
+    if ivs:
+        paragraphs.append(s["intervals"].format(list=s["list sep"].join(ivs)))
     years = sorted({y for r in results for y in r.assumed_calendar_years})
     if years:
-        assumptions.append(w["calendar"].format(years=", ".join(map(str, years))))
-    provenance = [
-        f"{r.scenario.scenario.name}: seed {r.seed}, {len(r.traces)} replications, "
-        f"levers {', '.join(r.scenario.applied) or '-'}"
+        paragraphs.append(s["calendar"].format(years=", ".join(map(str, years))))
+    scenarios = []
+    for res in results:
+        info = res.scenario.scenario
+        paras = []
+        if _in_language(info.description, lang):
+            paras.append(info.description)
+        paras.append(
+            s["run"].format(
+                start=info.start.isoformat(),
+                horizon=info.horizon_days,
+                warmup=_warmup_days(res),
+                reps=len(res.traces),
+            )
+        )
+        levers = []
+        for acc in res.accounts:
+            title, changes = render_account(acc, res.scenario, lang)
+            levers.append({"title": title, "changes": changes or [s["nothing changed"]]})
+        if not levers:
+            paras.append(s["no levers"])
+        title = result_title(res, lang, results)
+        scenarios.append({"title": title, "paragraphs": paras, "levers": levers})
+    return {"heading": s["assumptions"], "paragraphs": paragraphs, "scenarios": scenarios}
+
+
+def _warmup_days(result) -> float:
+    """The warm-up the run used (detected or from the scenario), in days."""
+    info = getattr(result, "warmup", None)
+    if isinstance(info, dict) and "warmup_days" in info:
+        return float(info["warmup_days"])
+    return float(result.scenario.scenario.warmup_days)
+
+
+def _interval_end(iv, which: str) -> str:
+    """An interval's ``from``/``to`` end (the schema may spell ``from`` with a trailing _)."""
+    for attr in (which, f"{which}_", "start" if which == "from" else "end"):
+        v = getattr(iv, attr, None)
+        if isinstance(v, str):
+            return v
+    return "arrival" if which == "from" else "finish"
+
+
+def provenance(results: Sequence, lang: str) -> dict:
+    """Where the numbers come from: versions, seeds, replications, levers."""
+    s = _s(lang)
+    lines = [
+        s["prov line"].format(
+            name=result_title(r, lang, results),
+            id=r.scenario.scenario.name,
+            seed=r.seed,
+            reps=len(r.traces),
+            levers=", ".join(r.scenario.applied) or "–",
+        )
         for r in results
     ]
-    provenance.append(f"approvalsim {sim.__version__}")
-    pdf_path = out / "briefing.pdf"
-    with style(lang), PdfPages(pdf_path) as pdf:
-        _save(pdf, _text_page(w["title"].format(base=bname), first, lang))
-        for key, fig, cap in pages:
-            png = out / f"{key}.png"
-            fig.savefig(png)
-            plt.close(fig)
-            _save(pdf, _caption_page(png, w["captions"][cap].format(base=bname), lang))
-        _save(pdf, _text_page(w["assumptions"], assumptions, lang))
-        _save(pdf, _text_page(w["provenance"], provenance, lang))
-    plt.close("all")
-    return pdf_path
+    lines.append(
+        s["made"].format(
+            version=__version__,
+            python=platform.python_version(),
+            date=dt.date.today().isoformat(),
+        )
+    )
+    return {"heading": s["provenance"], "lines": lines}
+
+
+# --------------------------------------------------------------------------- assembling
+
+
+def _results(comparison) -> list:
+    if hasattr(comparison, "baseline"):
+        return [comparison.baseline, *comparison.alternatives]
+    return [comparison]  # a single run
+
+
+def _chart_specs(comparison, results: Sequence, lang: str) -> list[tuple[str, Callable]]:
+    base = results[0]
+    specs: list[tuple[str, Callable]] = []
+    if len(results) > 1:
+        specs.append(("compare", lambda: charts.comparison_chart(comparison, lang=lang)))
+    if "clock_wd" in base.cases.columns:
+        targets = [
+            (pick(t.name, lang, t.metric), float(t.value)) for t in _clock_targets(results, lang)
+        ]
+        specs.append(
+            ("clock", lambda: charts.distribution_chart(results, "clock_wd", lang, targets))
+        )
+    specs.append(("approval", lambda: charts.distribution_chart(results, "approval_wd", lang)))
+    # the charts below read the task tables; a run that did not keep them leaves them out
+    tables = all(_kept(r, "tasks") for r in results)
+    if tables:
+        specs.append(("stage", lambda: charts.stage_breakdown_chart(results, lang=lang)))
+    specs.append(("trips", lambda: charts.trips_chart(results, lang=lang)))
+    if tables:
+        specs.append(("util", lambda: charts.utilisation_heatmap(base, lang=lang)))
+        specs.append(("swim", lambda: charts.swimlane_chart(base, lang=lang)))
+    return specs
+
+
+def _kept(result, table: str) -> bool:
+    """Whether a result holds a table (a run may keep only the cases)."""
+    try:
+        df = getattr(result, table)
+    except (AttributeError, KeyError, ValueError):
+        return False
+    return isinstance(df, pd.DataFrame) and len(df) > 0
+
+
+def briefing_data(comparison, lang: str = "en") -> dict:
+    """Every word and number of the briefing (what ``briefing.typ`` lays out), without charts."""
+    lang = lang_of(lang)
+    s = _s(lang)
+    results = _results(comparison)
+    base = results[0]
+    names = s["vs"].join(result_title(r, lang, results) for r in results)
+    rows = headline_rows(results, lang)
+    return {
+        "lang": lang,
+        "region": "cn" if lang == "zh" else "gb",
+        "title": s["title"].format(names=names),
+        "subtitle": s["subtitle"].format(
+            version=__version__,
+            date=dt.date.today().isoformat(),
+            reps=len(base.traces),
+            seed=base.seed,
+        ),
+        "footer": s["footer"].format(version=__version__, seed=base.seed),
+        "table": _table(comparison, results, rows, lang),
+        "findings_heading": s["findings"],
+        "findings": findings(comparison, results, rows, lang),
+        "days_go": None,
+        "charts": [],
+        "assumptions": assumptions(results, lang),
+        "provenance": provenance(results, lang),
+    }
+
+
+def _fonts(lang: str) -> list[str]:
+    found = cjk_font_file()
+    family = require_cjk_font() if lang == "zh" else (found[1] if found else None)
+    return [family, "Libertinus Serif"] if family else ["Libertinus Serif"]
+
+
+def render_pdf(data: dict, files: dict[str, Path], pdf: Path, png: Path | None = None) -> Path:
+    """Typeset ``data`` with ``briefing.typ`` into ``pdf`` (and page 1 into ``png``).
+
+    ``files`` maps names used in ``data`` (the charts) to files to place beside the template.
+    """
+    import typst
+
+    with tempfile.TemporaryDirectory(prefix="approvalsim-brief-") as tmp:
+        root = Path(tmp)
+        template = importlib.resources.files("sim.report").joinpath(TEMPLATE)
+        (root / TEMPLATE).write_text(template.read_text(encoding="utf-8"), encoding="utf-8")
+        (root / "data.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        for name, path in files.items():
+            (root / name).write_bytes(Path(path).read_bytes())
+        compiler = typst.Compiler(
+            str(root / TEMPLATE),
+            root=str(root),
+            font_paths=[str(d) for d in font_dirs()],
+            ignore_system_fonts=True,
+        )
+        pdf.write_bytes(compiler.compile(format="pdf"))
+        if png is not None:
+            pages = compiler.compile(format="png", ppi=110)
+            first = pages[0] if isinstance(pages, list) else pages
+            png.write_bytes(first)
+    return pdf
+
+
+def write_brief(comparison, out: Path, lang: str = "en", page_png: bool = True) -> Path:
+    """Write ``briefing.pdf`` into ``out`` (with each chart as PNG, and page 1 as ``page-1.png``).
+
+    ``comparison`` is a comparison (a baseline and alternatives on common random numbers) or a
+    single run. Returns the PDF's path. ``lang="zh"`` without a CJK font raises
+    :class:`FontMissing` before anything is written.
+    """
+    lang = lang_of(lang)
+    data = briefing_data(comparison, lang)
+    data["fonts"] = _fonts(lang)
+    s = _s(lang)
+    results = _results(comparison)
+    base_title = result_title(results[0], lang, results)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    with tempfile.TemporaryDirectory(prefix="approvalsim-charts-") as tmp:
+        tmp = Path(tmp)
+
+        def save(key: str, fig) -> str:
+            name = f"{key}.pdf"
+            fig.savefig(tmp / name)
+            fig.savefig(out / f"{key}.png")
+            files[name] = tmp / name
+            return name
+
+        table = _days_go_table(results)
+        if table is not None:
+            fig = charts.days_go_chart(table, results, lang=lang)
+            data["days_go"] = {
+                "file": save("days_go", fig),
+                "caption": s["captions"]["days_go"].format(base=base_title),
+            }
+        plain_clock = not _clock_targets(results, lang)
+        for key, make in _chart_specs(comparison, results, lang):
+            caption = "clock plain" if key == "clock" and plain_clock else key
+            data["charts"].append(
+                {
+                    "title": s["chart titles"][key],
+                    "file": save(key, make()),
+                    "caption": s["captions"][caption].format(base=base_title),
+                }
+            )
+        pdf = out / "briefing.pdf"
+        render_pdf(data, files, pdf, out / "page-1.png" if page_png else None)
+    return pdf
+
+
+def check_language(text: str, lang: str) -> list[str]:
+    """Lines of extracted PDF text that hold an English sentence in a Chinese briefing.
+
+    An English sentence is four or more Latin words in a row; identifiers (``pukou-baseline``),
+    units, numbers and the provenance section are allowed. Used by the tests and useful to
+    check a briefing by hand.
+    """
+    if lang_of(lang) != "zh":
+        return []
+    bad = []
+    for line in text.splitlines():
+        if "approvalsim" in line or "Python" in line:
+            continue
+        if re.search(r"(?:\b[A-Za-z]{2,}\b[ ,.;:]+){3,}\b[A-Za-z]{2,}\b", line):
+            bad.append(line)
+    return bad

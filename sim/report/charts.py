@@ -1,21 +1,29 @@
 """The chart catalogue: each chart a function from result objects to a matplotlib Figure.
 
-Every chart states its unit, its sample size (cases and replications) and, where it shows an
-estimate, the confidence level. All charts take ``lang="en"`` or ``"zh"``; Chinese needs a CJK
-font (see :mod:`sim.report.fonts`).
+Every chart states its unit, its sample size (replications, and projects where it pools them)
+and, where it shows an estimate, its 95% confidence interval. All charts take ``lang="en"`` or
+``"zh"`` and print every word in that language, display names from the scenario files included
+(:mod:`sim.report.words`); Chinese uses the packaged CJK font (:mod:`sim.report.fonts`).
+
+Figures are made with :class:`matplotlib.figure.Figure`, not pyplot: no backend is chosen, no
+global figure list grows, and a notebook shows a returned figure inline. They are drawn at the
+width they print at in the briefing, so their font sizes are sizes on paper (8 pt at least).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import textwrap
+import types
 from collections.abc import Iterator, Sequence
 
-import matplotlib.pyplot as plt
+import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.transforms import blended_transform_factory
 
 from sim.analysis.breakdown import (
     COMPONENTS,
@@ -26,249 +34,384 @@ from sim.analysis.breakdown import (
     utilisation_over_time,
 )
 from sim.analysis.summary import t_interval
-from sim.report.fonts import cjk_font
-from sim.report.style import PALETTE, RC
+from sim.report.fonts import FontMissing, cjk_font, require_cjk_font
+from sim.report.style import GREY, MIN_PT, PAGE_HEIGHT_IN, PAGE_WIDTH_IN, PALETTE, RC
+from sim.report.words import (
+    METRICS,
+    lang_of,
+    metric_kind,
+    metric_label,
+    number,
+    pick,
+    result_title,
+    scenario_title,
+    stage_name,
+    target_label,
+    thing_name,
+    words,
+)
 
-TEXT = {
-    "en": {
-        "lead": "lead time, statutory working days",
-        "case type": "case type",
-        "lead title": "{name}: {what} by case type",
-        "footer": "{reps} replications, seed {seed}; points: mean with 95% CI across replications",
-        "mean": "mean {m:.1f}  (n = {n:,} cases)",
-        "stage": "stage",
-        "days": "calendar days per case (summed over items)",
-        "stage title": "{name}: where the time goes, by stage",
-        "stage names": {
-            0: "outside stages",
-            1: "1 land & planning",
-            2: "2 works permit",
-            3: "3 construction permit",
-            4: "4 acceptance",
-        },
-        "components": {
-            "queueing": "queueing",
-            "staff work": "staff work",
-            "elapsed delays": "elapsed delays",
-            "applicant time": "applicant time",
-        },
-        "compare title": "Effect on {metric}: change against {base}",
-        "change": "change against the baseline, % (95% CI, paired replications)",
-        "util title": "Department utilisation over time (bottleneck: {b})",
-        "util": "share of open staff hours",
-        "month": "month",
-        "swim title": "{name}: one typical project (case {case}), item by item",
-        "days since": "calendar days since application",
-        "item": "item",
-        "trips title": "Trips to offices per case",
-        "trips": "trips per case (mean, 95% CI)",
-        "tornado title": "Sensitivity of {metric}: one parameter at a time",
-        "tornado x": "{metric} at the low and high end of each range",
-        "low": "low end",
-        "high": "high end",
-        "base": "base",
-    },
-    "zh": {
-        "lead": "办理时长（法定工作日）",
-        "case type": "项目类别",
-        "lead title": "{name}：各类项目{what}",
-        "footer": "{reps} 次重复运行，随机种子 {seed}；圆点为均值及 95% 置信区间",
-        "mean": "均值 {m:.1f}（{n:,} 个项目）",
-        "stage": "阶段",
-        "days": "每个项目的日历天数（各事项累加）",
-        "stage title": "{name}：各阶段时间构成",
-        "stage names": {
-            0: "阶段外",
-            1: "1 立项用地规划许可",
-            2: "2 工程建设许可",
-            3: "3 施工许可",
-            4: "4 竣工验收",
-        },
-        "components": {
-            "queueing": "排队等候",
-            "staff work": "人工审查",
-            "elapsed delays": "公示、论证等",
-            "applicant time": "申请人时间",
-        },
-        "compare title": "{metric}的变化（相对于{base}）",
-        "change": "相对基线的变化 %（95% 置信区间，配对重复）",
-        "util title": "各部门工作负荷随时间变化（瓶颈：{b}）",
-        "util": "占开放工时比例",
-        "month": "月份",
-        "swim title": "{name}：一个典型项目（编号 {case}）逐项办理过程",
-        "days since": "申请后的日历天数",
-        "item": "事项",
-        "trips title": "每个项目跑动次数",
-        "trips": "每个项目跑动次数（均值，95% 置信区间）",
-        "tornado title": "{metric}的敏感性：逐一改变参数",
-        "tornado x": "各参数取区间下限与上限时的{metric}",
-        "low": "下限",
-        "high": "上限",
-        "base": "基准",
-    },
-}
-
-METRIC_NAMES = {
-    "en": {
-        "approval_wd": "approval time, statutory working days",
-        "lead_wd": "lead time, statutory working days",
-        "approval_wd_mean": "mean approval time (working days)",
-        "lead_wd_mean": "mean lead time (working days)",
-        "trips_mean": "trips per case",
-        "title_wd_mean": "completion to title (working days)",
-    },
-    "zh": {
-        "approval_wd": "审批时长（法定工作日）",
-        "lead_wd": "办理时长（法定工作日）",
-        "approval_wd_mean": "平均审批时长（工作日）",
-        "lead_wd_mean": "平均办理时长（工作日）",
-        "trips_mean": "每个项目跑动次数",
-        "title_wd_mean": "竣工到发证（工作日）",
-    },
-}
+__all__ = [
+    "Chart",
+    "FontMissing",
+    "comparison_chart",
+    "days_go_chart",
+    "distribution_chart",
+    "lead_time_chart",
+    "stage_breakdown_chart",
+    "style",
+    "swimlane_chart",
+    "targets_for",
+    "tornado_chart",
+    "trips_chart",
+    "utilisation_heatmap",
+]
 
 
 def text(lang: str) -> dict:
-    """The labels of one language."""
-    return TEXT["zh" if lang == "zh" else "en"]
+    """The chart words of one language (kept for callers of the old name)."""
+    return words(lang)
 
 
 def metric_name(metric: str, lang: str) -> str:
-    """A readable metric name."""
-    return METRIC_NAMES["zh" if lang == "zh" else "en"].get(metric, metric)
+    """A readable metric name with its unit."""
+    return metric_label(metric, lang)
 
 
 @contextlib.contextmanager
 def style(lang: str = "en") -> Iterator[None]:
-    """The house style; with ``lang="zh"`` a CJK font first in the font list.
+    """The house style, with the CJK font first in the font list.
 
-    In English a CJK font, when there is one, is the fallback for Chinese names in the text.
+    The CJK font writes Latin text too, so both languages look alike and an English chart can
+    quote a Chinese name. ``lang="zh"`` without a CJK font raises :class:`FontMissing`.
     """
     rc = dict(RC)
-    font = cjk_font()
-    if lang == "zh" and font is None:
-        raise RuntimeError(
-            "no CJK font found for Chinese charts (looked for Noto Sans CJK, "
-            "Source Han Sans, WenQuanYi, Droid Sans Fallback ...); install one, "
-            "e.g. apt-get install fonts-wqy-microhei"
-        )
-    if font and lang == "zh":
-        rc["font.family"] = [font, "DejaVu Sans"]
-        rc["axes.unicode_minus"] = False
-        rc["axes.titleweight"] = "normal"  # most CJK fonts ship one weight
-    elif font:  # English text may still quote a Chinese name (e.g. 竣工即交证)
-        rc["font.family"] = ["DejaVu Sans", font]
-    # a one-weight CJK font makes matplotlib log, for every bold title, that it used the regular
+    font = require_cjk_font() if lang == "zh" else cjk_font()
+    rc["font.family"] = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
+    # a one-weight CJK font makes matplotlib log, for every bold text, that it used the regular
     # weight instead; that is expected here, so it is not shown
     fm_log = logging.getLogger("matplotlib.font_manager")
     level = fm_log.level
     fm_log.setLevel(logging.ERROR)
     try:
-        with plt.rc_context(rc):
+        with matplotlib.rc_context(rc):
             yield
     finally:
         fm_log.setLevel(level)
 
 
-def _name(result, lang: str) -> str:
-    return result.scenario.scenario.name
+class Chart(Figure):
+    """A matplotlib Figure that shows itself in Jupyter, whatever backend is (or is not) set.
+
+    Charts are made without pyplot, so Jupyter's inline backend never sees them; this PNG
+    representation is what a notebook displays when a chart is a cell's value.
+    """
+
+    def _repr_png_(self) -> bytes:
+        import io
+
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", dpi=self.get_dpi())
+        return buf.getvalue()
+
+
+def _figure(height: float, width: float = PAGE_WIDTH_IN) -> Figure:
+    fig = Chart(figsize=(width, min(height, PAGE_HEIGHT_IN)), layout="constrained")
+    FigureCanvasAgg(fig)  # a canvas of its own: text can be measured, no backend involved
+    return fig
+
+
+def _footer(
+    fig: Figure, lang: str, reps: int, seed: int, n: int | None = None, what: str = ""
+) -> None:
+    """The sample-size line under a chart: replications, projects, seed, what the marks are."""
+    tx = words(lang)
+    line = (tx["reps"] if n is None else tx["reps cases"]).format(reps=reps, seed=seed, n=n)
+    if what:
+        line += tx["sep"] + what
+    fig.text(0.005, 0.004, line, fontsize=MIN_PT, color=GREY, ha="left", va="bottom")
+    # keep the layout clear of the line: constrained layout works inside this rectangle
+    room = 2.2 * MIN_PT / 72 / fig.get_figheight()
+    fig.get_layout_engine().set(rect=(0, room, 1, 1 - room))
+
+
+def _window(result) -> pd.DataFrame:
+    c = result.cases
+    return c[c["in_window"] & c["finished"]]
+
+
+def _column_metric(column: str) -> str:
+    """The summary metric a per-case column is averaged into (``approval_wd`` -> ``..._mean``)."""
+    return f"{column}_mean" if f"{column}_mean" in METRICS else column
+
+
+def _shorten(label: str, limit: int) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+# --------------------------------------------------------------------------- targets
+
+
+def targets_for(scenario, column: str, lang: str) -> list[tuple[str, float]]:
+    """The ``[[targets]]`` of a scenario that apply to ``column``: (label, value) pairs."""
+    out = []
+    for t in getattr(scenario, "targets", None) or ():
+        if t.metric in (column, f"{column}_mean"):
+            out.append((pick(t.name, lang, t.metric), float(t.value)))
+    return out
+
+
+def _draw_targets(fig: Figure, ax, targets: Sequence[tuple[str, float]], lang: str) -> list:
+    """Dashed lines at each target, labelled above the plot; labels never overlap.
+
+    Labels are laid out left to right by value; a label that would touch one already placed
+    moves up a row. Returns the label Text artists.
+    """
+    if not targets:
+        return []
+    trans = blended_transform_factory(ax.transData, ax.transAxes)
+    lo, hi = ax.get_xlim()
+    lo, hi = min(lo, *(v for _, v in targets)), max(hi, *(v for _, v in targets))
+    pad = 0.03 * (hi - lo)
+    ax.set_xlim(lo - pad if lo < ax.get_xlim()[0] else ax.get_xlim()[0], hi + pad)
+    renderer = fig.canvas.get_renderer()
+    placed: list[tuple[int, object]] = []
+    labels = []
+    for name, value in sorted(targets, key=lambda t: t[1]):
+        ax.axvline(value, color=GREY, linestyle="--", linewidth=1, zorder=1)
+        frac = (value - ax.get_xlim()[0]) / (ax.get_xlim()[1] - ax.get_xlim()[0])
+        ha = "right" if frac > 0.75 else "left" if frac < 0.25 else "center"
+        row = 0
+        while True:
+            label = ax.text(
+                value,
+                1.02 + 0.075 * row,
+                target_label(name, value, lang),
+                transform=trans,
+                ha=ha,
+                va="bottom",
+                fontsize=MIN_PT,
+                color=GREY,
+                clip_on=False,
+            )
+            box = label.get_window_extent(renderer).expanded(1.04, 1.1)
+            if not any(r == row and box.overlaps(b) for r, b in placed):
+                placed.append((row, box))
+                labels.append(label)
+                break
+            label.remove()
+            row += 1
+    return labels
+
+
+# --------------------------------------------------------------------------- distributions
+
+
+def _violin_row(ax, values: np.ndarray, per_rep: np.ndarray, y: float, colour: str, kind: str):
+    parts = ax.violinplot(
+        values, positions=[y], orientation="horizontal", widths=0.8, showextrema=False
+    )
+    for body in parts["bodies"]:
+        body.set_facecolor(colour)
+        body.set_alpha(0.35)
+    m, lo, hi = t_interval(per_rep)
+    err = [[m - lo if np.isfinite(lo) else 0], [hi - m if np.isfinite(hi) else 0]]
+    ax.errorbar([m], [y], xerr=err, fmt="o", color=colour, capsize=4, zorder=3)
+    return m
+
+
+def distribution_chart(
+    results: Sequence,
+    column: str = "approval_wd",
+    lang: str = "en",
+    targets: Sequence[tuple[str, float]] | None = None,
+) -> Figure:
+    """One row per scenario: the distribution of ``column`` over projects, mean and 95% CI.
+
+    ``targets`` ((label, value) pairs; :func:`targets_for` reads them from the scenario) are
+    drawn as dashed lines with labels that do not overlap.
+    """
+    tx = words(lang)
+    results = list(results)
+    sc = results[0].scenario
+    metric = _column_metric(column)
+    what = metric_label(metric, lang, sc, unit=False)
+    kind = metric_kind(metric, sc)
+    with style(lang):
+        fig = _figure(1.6 + 0.75 * len(results))
+        ax = fig.subplots()
+        n_cases = 0
+        for n, res in enumerate(results):
+            cases = _window(res)
+            values = cases[column].to_numpy(float)
+            values = values[np.isfinite(values)]
+            if len(values) < 2:
+                continue
+            n_cases += len(values)
+            per_rep = cases.groupby("replication")[column].mean().to_numpy(float)
+            m = _violin_row(ax, values, per_rep, n, PALETTE[n % len(PALETTE)], kind)
+            ax.annotate(
+                tx["mean label"].format(m=number(m, kind)),
+                (m, n),
+                xytext=(0, 10),
+                textcoords="offset points",
+                ha="center",
+                fontsize=MIN_PT,
+            )
+        names = [_shorten(result_title(r, lang, results), 34) for r in results]
+        ax.set_yticks(range(len(results)), names)
+        ax.set_ylim(len(results) - 0.4, -0.6)
+        ax.set_xlabel(metric_label(metric, lang, sc))
+        ax.set_title(tx["distribution title"].format(what=what), loc="left", pad=6)
+        _draw_targets(fig, ax, targets or [], lang)
+        reps = len(results[0].traces)
+        _footer(fig, lang, reps, results[0].seed, n=n_cases, what=tx["points"])
+    return fig
 
 
 def lead_time_chart(
     result, limits: dict[str, float] | None = None, lang: str = "en", column: str = "lead_wd"
 ) -> Figure:
-    """Distribution of lead time (working days) by case type, with mean and 95% CI.
+    """Distribution of ``column`` by project category, with mean and 95% CI.
 
-    ``limits`` draws reference lines, e.g. ``{"national cap (120 wd)": 120}``.
+    ``limits`` draws reference lines, e.g. ``{"Jiangsu target": 100}``.
     """
-    tx = text(lang)
-    cases = result.cases[result.cases["in_window"] & result.cases["finished"]]
-    types = [str(t) for t in result.cases["case_type"].cat.categories]
-    labels = [result.scenario.case_types[t].name.get(lang) or t for t in types]
-    reps = len(result.traces)
+    tx = words(lang)
+    cases = _window(result)
+    types_ = [str(t) for t in result.cases["case_type"].cat.categories]
+    metric = _column_metric(column)
+    kind = metric_kind(metric, result.scenario)
     with style(lang):
-        fig, ax = plt.subplots(figsize=(7.5, 1.4 + 0.8 * len(types)))
-        for n, ctype in enumerate(types):
+        fig = _figure(1.6 + 0.75 * len(types_))
+        ax = fig.subplots()
+        for n, ctype in enumerate(types_):
             mine = cases[cases["case_type"] == ctype]
             values = mine[column].to_numpy(float)
-            if len(values) == 0:
+            values = values[np.isfinite(values)]
+            if len(values) < 2:
                 continue
-            colour = PALETTE[n % len(PALETTE)]
-            parts = ax.violinplot(
-                values, positions=[n], orientation="horizontal", widths=0.8, showextrema=False
-            )
-            for body in parts["bodies"]:
-                body.set_facecolor(colour)
-                body.set_alpha(0.35)
             per_rep = mine.groupby("replication")[column].mean().to_numpy(float)
-            m, lo, hi = t_interval(per_rep)
-            ax.errorbar(
-                [m],
-                [n],
-                xerr=[[m - lo if np.isfinite(lo) else 0], [hi - m if np.isfinite(hi) else 0]],
-                fmt="o",
-                color=colour,
-                capsize=4,
-                zorder=3,
-            )
+            m = _violin_row(ax, values, per_rep, n, PALETTE[n % len(PALETTE)], kind)
             ax.annotate(
-                tx["mean"].format(m=m, n=len(values)),
+                tx["mean label"].format(m=number(m, kind)),
                 (m, n),
-                xytext=(0, 11),
+                xytext=(0, 10),
                 textcoords="offset points",
                 ha="center",
-                fontsize=8,
+                fontsize=MIN_PT,
             )
-        for k, (label, value) in enumerate((limits or {}).items()):
-            ax.axvline(value, color="#555555", linestyle="--", linewidth=1)
-            ax.text(value, len(types) - 0.45 - 0.25 * k, f" {label}", fontsize=8, color="#555555")
-        ax.set_yticks(range(len(types)), labels)
-        ax.set_ylim(-0.6, len(types) - 0.3)
-        ax.set_xlabel(metric_name(column, lang))
+        labels = [thing_name(result.scenario.case_types, t, lang) for t in types_]
+        ax.set_yticks(range(len(types_)), labels)
+        ax.set_ylim(len(types_) - 0.4, -0.6)
+        ax.set_xlabel(metric_label(metric, lang, result.scenario))
         ax.set_ylabel(tx["case type"])
-        what = metric_name(column, lang).split(",")[0].split("（")[0]
-        ax.set_title(tx["lead title"].format(name=_name(result, lang), what=what))
-        fig.text(
-            0.01,
-            0.01,
-            tx["footer"].format(reps=reps, seed=result.seed),
-            fontsize=7.5,
-            color="#555555",
+        ax.set_title(
+            f"{result_title(result, lang)}: "
+            + tx["distribution title"].format(
+                what=metric_label(metric, lang, result.scenario, unit=False)
+            ),
+            loc="left",
+            pad=6,
         )
-        fig.tight_layout(rect=(0, 0.04, 1, 1))
+        _draw_targets(fig, ax, list((limits or {}).items()), lang)
+        _footer(fig, lang, len(result.traces), result.seed, n=len(cases), what=tx["points"])
     return fig
 
 
-def stage_breakdown_chart(result, lang: str = "en") -> Figure:
-    """Stacked bars per stage: queueing, staff work, elapsed delays, applicant time."""
-    tx = text(lang)
-    df = stage_breakdown(result)
-    pivot = df.pivot_table(
-        index="stage", columns="component", values="days", aggfunc="sum", fill_value=0.0
+# --------------------------------------------------------------------------- stages
+
+
+def stage_composition(result) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Days per project by stage and component, per replication, and each stage total's CI.
+
+    Returns ``(mean, totals)``: ``mean`` is indexed by stage with one column per component (the
+    mean over replications of each replication's mean per project), ``totals`` is indexed by
+    stage with ``mean``, ``ci_low``, ``ci_high`` of the stage total across replications — so a
+    bar's end and the centre of its whisker are the same number.
+    """
+    frames = []
+    for r in sorted(result.cases["replication"].unique()):
+
+        def one(df, r=r):
+            return None if df is None else df[df["replication"] == r]
+
+        view = types.SimpleNamespace(
+            scenario=result.scenario,
+            cases=one(result.cases),
+            tasks=one(result.tasks),
+            activities=one(result.activities),
+        )
+        frames.append(stage_breakdown(view).assign(replication=r))
+    long = pd.concat(frames, ignore_index=True)
+    cube = long.pivot_table(
+        index=["replication", "stage"],
+        columns="component",
+        values="days",
+        aggfunc="sum",
+        fill_value=0.0,
     ).reindex(columns=list(COMPONENTS), fill_value=0.0)
+    reps = long["replication"].unique()
+    stages = sorted(long["stage"].unique())
+    full = pd.MultiIndex.from_product([reps, stages], names=["replication", "stage"])
+    cube = cube.reindex(full, fill_value=0.0)
+    mean = cube.groupby(level="stage").mean()
+    total = cube.sum(axis=1).unstack("replication")
+    ci = [t_interval(total.loc[s].to_numpy(float)) for s in total.index]
+    totals = pd.DataFrame(ci, index=total.index, columns=["mean", "ci_low", "ci_high"])
+    return mean, totals
+
+
+def stage_breakdown_chart(results, lang: str = "en") -> Figure:
+    """What each stage's time is made of, one panel per scenario, with the totals' 95% CIs.
+
+    Bars stack queueing, staff work, elapsed delays (notices, expert reviews, transfers) and the
+    applicant's own time, in calendar days per project summed over the stage's items (parallel
+    items each count: the composition, not the stage's duration).
+    """
+    tx = words(lang)
+    results = list(results) if isinstance(results, (list, tuple)) else [results]
+    data = [stage_composition(r) for r in results]
+    # stage 0 is the applicant's own work outside the approval stages (construction): left out
+    stages = sorted({int(s) for mean, _ in data for s in mean.index if int(s) > 0})
     with style(lang):
-        fig, ax = plt.subplots(figsize=(7.5, 4))
-        left = np.zeros(len(pivot))
-        names = [tx["stage names"].get(int(s), str(s)) for s in pivot.index]
-        for n, comp in enumerate(COMPONENTS):
-            vals = pivot[comp].to_numpy(float)
-            ax.barh(names, vals, left=left, color=PALETTE[n], label=tx["components"][comp])
-            left += vals
-        ax.invert_yaxis()
-        ax.set_xlabel(tx["days"])
-        ax.set_ylabel(tx["stage"])
-        ax.set_title(tx["stage title"].format(name=_name(result, lang)))
-        ax.legend(loc="lower right", fontsize=8)
-        n_cases = int((result.cases["in_window"] & result.cases["finished"]).sum())
-        fig.text(
-            0.01,
-            0.01,
-            f"n = {n_cases:,}, {len(result.traces)} replications",
-            fontsize=7.5,
-            color="#555555",
-        )
-        fig.tight_layout(rect=(0, 0.04, 1, 1))
+        fig = _figure(1.3 + (0.35 * len(stages) + 0.55) * len(results))
+        axes = fig.subplots(len(results), 1, sharex=True, squeeze=False)[:, 0]
+        names = [stage_name(results[0].scenario, s, lang) for s in stages]
+        for k, (ax, res, (mean, totals)) in enumerate(zip(axes, results, data, strict=True)):
+            mean = mean.reindex(stages, fill_value=0.0)
+            left = np.zeros(len(stages))
+            for n, comp in enumerate(COMPONENTS):
+                vals = mean[comp].to_numpy(float)
+                ax.barh(
+                    range(len(stages)),
+                    vals,
+                    left=left,
+                    color=PALETTE[n],
+                    label=tx["components"][comp] if k == 0 else None,
+                )
+                left += vals
+            lo_ = totals["ci_low"].reindex(stages).to_numpy(float)
+            hi_ = totals["ci_high"].reindex(stages).to_numpy(float)
+            ok = np.isfinite(lo_) & np.isfinite(hi_)
+            ax.errorbar(
+                left[ok],
+                np.arange(len(stages))[ok],
+                xerr=[left[ok] - lo_[ok], hi_[ok] - left[ok]],
+                fmt="none",
+                ecolor="black",
+                capsize=3,
+                linewidth=1,
+            )
+            ax.set_yticks(range(len(stages)), [_shorten(s, 22) for s in names])
+            ax.invert_yaxis()
+            ax.set_title(result_title(res, lang, results), loc="left", fontsize=9.5)
+        axes[-1].set_xlabel(tx["stage x"])
+        fig.legend(loc="outside upper center", ncols=4, fontsize=MIN_PT, frameon=False)
+        _footer(fig, lang, len(results[0].traces), results[0].seed, what=tx["stage ci"])
     return fig
+
+
+# --------------------------------------------------------------------------- comparisons
 
 
 def comparison_chart(
@@ -278,16 +421,21 @@ def comparison_chart(
     labels: dict[str, str] | None = None,
 ) -> Figure:
     """Dot-and-whisker: each alternative's relative change of ``metric`` with its 95% CI."""
-    tx = text(lang)
+    tx = words(lang)
     t = comparison.table
     t = t[(t["metric"] == metric) & (t["group"] == "all")].reset_index(drop=True)
+    by_name = {a.scenario.scenario.name: a for a in comparison.alternatives}
+    base = comparison.baseline
+    every = [base, *comparison.alternatives]
     with style(lang):
-        fig, ax = plt.subplots(figsize=(7.5, 2.0 + 0.5 * max(1, len(t))))
+        fig = _figure(1.7 + 0.55 * max(1, len(t)))
+        ax = fig.subplots()
         y = np.arange(len(t))
         x = 100 * t["relative_delta"].to_numpy(float)
         lo = 100 * t["relative_ci_low"].to_numpy(float)
         hi = 100 * t["relative_ci_high"].to_numpy(float)
-        ax.errorbar(x, y, xerr=[x - lo, hi - x], fmt="o", color=PALETTE[0], capsize=3)
+        err = [np.nan_to_num(x - lo), np.nan_to_num(hi - x)]
+        ax.errorbar(x, y, xerr=err, fmt="o", color=PALETTE[0], capsize=3)
         for k in range(len(t)):
             ax.annotate(
                 f"{x[k]:+.1f}%",
@@ -295,146 +443,204 @@ def comparison_chart(
                 xytext=(0, 7),
                 textcoords="offset points",
                 ha="center",
-                fontsize=8,
+                fontsize=MIN_PT,
             )
-        ax.axvline(0, color="#555555", linewidth=1)
-        names = [(labels or {}).get(s, s) for s in t["scenario"]]
-        ax.set_yticks(y, names)
+        ax.axvline(0, color=GREY, linewidth=1)
+        names = [
+            (labels or {}).get(s) or (result_title(by_name[s], lang, every) if s in by_name else s)
+            for s in t["scenario"]
+        ]
+        ax.set_yticks(y, [_shorten(n, 28) for n in names])
         ax.set_ylim(len(t) - 0.5, -0.8)
-        ax.set_xlabel(tx["change"])
-        title = tx["compare title"].format(
-            metric=metric_name(metric, lang), base=comparison.baseline.scenario.scenario.name
+        bname = result_title(base, lang, every)
+        ax.set_xlabel(tx["change x"].format(base=bname))
+        ax.set_title(
+            metric_label(metric, lang, base.scenario, unit=False)
+            + ("：" if lang == "zh" else ": ")
+            + tx["change title"].format(base=bname),
+            loc="left",
         )
-        ax.set_title("\n".join(textwrap.wrap(title, 60)) if lang == "en" else title, fontsize=10)
         reps = int(t["replications"].min()) if len(t) else 0
-        fig.text(
-            0.01,
-            0.01,
-            f"{reps} paired replications, seed {comparison.baseline.seed}",
-            fontsize=7.5,
-            color="#555555",
-        )
-        fig.tight_layout(rect=(0, 0.04, 1, 1))
-    return fig
-
-
-def utilisation_heatmap(result, lang: str = "en") -> Figure:
-    """Utilisation of each department month by month, with the bottleneck named."""
-    tx = text(lang)
-    df = utilisation_over_time(result)
-    pivot = df.pivot(index="department", columns="period", values="utilisation")
-    b, _ = bottleneck(result)
-    with style(lang):
-        fig, ax = plt.subplots(figsize=(8, 1.2 + 0.28 * len(pivot)))
-        im = ax.imshow(pivot.to_numpy(float), aspect="auto", cmap="cividis", vmin=0, vmax=1)
-        ax.set_yticks(
-            range(len(pivot)),
-            [result.scenario.departments[d].name.get(lang) or d for d in pivot.index],
-            fontsize=7,
-        )
-        ticks = list(range(0, pivot.shape[1], max(1, pivot.shape[1] // 8)))
-        ax.set_xticks(
-            ticks,
-            [pivot.columns[k].strftime("%Y-%m") for k in ticks],
-            fontsize=7,
-            rotation=45,
-            ha="right",
-        )
-        ax.set_xlabel(tx["month"])
-        ax.grid(False)
-        bname = result.scenario.departments[b].name.get(lang) if b else "-"
-        ax.set_title(tx["util title"].format(b=bname or b))
-        cbar = fig.colorbar(im, ax=ax)
-        cbar.set_label(tx["util"])
-        fig.text(
-            0.01, 0.01, f"{len(result.traces)} replications pooled", fontsize=7.5, color="#555555"
-        )
-        fig.tight_layout(rect=(0, 0.04, 1, 1))
-    return fig
-
-
-def swimlane_chart(
-    result, case: int | None = None, replication: int = 0, lang: str = "en"
-) -> Figure:
-    """One project through its items: serial and parallel handling visible at a glance."""
-    tx = text(lang)
-    case = typical_case(result, replication) if case is None else case
-    tl = case_timeline(result, case, replication)
-    arrival = float(
-        result.cases[(result.cases["replication"] == replication) & (result.cases["case"] == case)][
-            "arrival_h"
-        ].iloc[0]
-    )
-    order = tl.groupby("item")["start_h"].min().sort_values().index.tolist()
-    colours = dict(zip(COMPONENTS, PALETTE, strict=False))
-    with style(lang):
-        fig, ax = plt.subplots(figsize=(8, 1.2 + 0.22 * len(order)))
-        for r in tl.itertuples():
-            y = order.index(r.item)
-            ax.barh(
-                y,
-                (r.end_h - r.start_h) / 24,
-                left=(r.start_h - arrival) / 24,
-                height=0.6,
-                color=colours[r.component],
-            )
-        names = [result.scenario.items[i].name.get(lang) or i for i in order]
-        ax.set_yticks(range(len(order)), names, fontsize=6.5)
-        ax.invert_yaxis()
-        ax.set_xlabel(tx["days since"])
-        ax.set_ylabel(tx["item"])
-        ax.set_title(tx["swim title"].format(name=_name(result, lang), case=case))
-        handles = [plt.Rectangle((0, 0), 1, 1, color=colours[c]) for c in COMPONENTS]
-        ax.legend(handles, [tx["components"][c] for c in COMPONENTS], fontsize=7, loc="upper right")
-        fig.tight_layout()
+        _footer(fig, lang, reps, base.seed, what=tx["points"])
     return fig
 
 
 def trips_chart(results: Sequence, lang: str = "en") -> Figure:
-    """Mean trips per case of each result, with 95% CIs across replications."""
-    tx = text(lang)
+    """Mean trips per project of each result, with 95% CIs across replications."""
+    tx = words(lang)
+    results = list(results)
     with style(lang):
-        fig, ax = plt.subplots(figsize=(7, 1.2 + 0.5 * len(results)))
+        fig = _figure(1.5 + 0.5 * len(results))
+        ax = fig.subplots()
         for n, res in enumerate(results):
             row = res.value("trips_mean")
             ax.barh(n, row["mean"], color=PALETTE[n % len(PALETTE)], alpha=0.8)
-            ax.errorbar(
-                row["mean"],
-                n,
-                xerr=[[row["mean"] - row["ci_low"]], [row["ci_high"] - row["mean"]]],
-                color="black",
-                capsize=3,
-            )
+            if np.isfinite(row["ci_low"]):
+                ax.errorbar(
+                    row["mean"],
+                    n,
+                    xerr=[[row["mean"] - row["ci_low"]], [row["ci_high"] - row["mean"]]],
+                    color="black",
+                    capsize=3,
+                )
             ax.annotate(
                 f"{row['mean']:.1f}",
                 (row["mean"], n),
                 xytext=(6, 0),
                 textcoords="offset points",
                 va="center",
-                fontsize=8,
+                fontsize=MIN_PT,
             )
-        ax.set_yticks(range(len(results)), [r.scenario.scenario.name for r in results])
+        names = [_shorten(result_title(r, lang, results), 34) for r in results]
+        ax.set_yticks(range(len(results)), names)
         ax.invert_yaxis()
-        ax.set_xlabel(tx["trips"])
-        ax.set_title(tx["trips title"])
-        fig.tight_layout()
+        ax.set_xlabel(tx["trips x"])
+        ax.set_title(tx["trips title"], loc="left")
+        _footer(fig, lang, len(results[0].traces), results[0].seed)
+    return fig
+
+
+def days_go_chart(table: pd.DataFrame, results: Sequence, lang: str = "en") -> Figure:
+    """Where the days go: working days on the critical path by component, per scenario.
+
+    ``table`` has columns ``scenario`` (a result's scenario name), ``component`` (a label, or a
+    ``{zh, en}`` dict), ``mean``, ``ci_low``, ``ci_high`` (working days per project).
+    """
+    tx = words(lang)
+    results = list(results)
+    comps = list(dict.fromkeys(table["component"].map(lambda c: pick(c, lang, str(c)))))
+    with style(lang):
+        fig = _figure(1.5 + 0.3 * len(comps) * max(1, len(results)) / 1.5)
+        ax = fig.subplots()
+        height = 0.8 / max(1, len(results))
+        for k, res in enumerate(results):
+            mine = table[table["scenario"] == res.scenario.scenario.name]
+            labels = mine["component"].map(lambda c: pick(c, lang, str(c)))
+            pos = [comps.index(c) + k * height for c in labels]
+            m = mine["mean"].to_numpy(float)
+            err = [
+                np.nan_to_num(m - mine["ci_low"].to_numpy(float)),
+                np.nan_to_num(mine["ci_high"].to_numpy(float) - m),
+            ]
+            ax.barh(
+                pos,
+                m,
+                height=height,
+                color=PALETTE[k % len(PALETTE)],
+                label=_shorten(result_title(res, lang, results), 34),
+            )
+            ax.errorbar(m, pos, xerr=err, fmt="none", ecolor="black", capsize=2, linewidth=1)
+        ax.set_yticks(
+            [i + height * (len(results) - 1) / 2 for i in range(len(comps))],
+            [_shorten(c, 24) for c in comps],
+        )
+        ax.invert_yaxis()
+        ax.set_xlabel(tx["days go x"])
+        ax.set_title(tx["days go title"], loc="left")
+        ax.legend(fontsize=MIN_PT, loc="lower right")
+        _footer(fig, lang, len(results[0].traces), results[0].seed)
+    return fig
+
+
+# --------------------------------------------------------------------------- one scenario
+
+
+def utilisation_heatmap(result, lang: str = "en") -> Figure:
+    """Utilisation of each department month by month, with the bottleneck named."""
+    tx = words(lang)
+    df = utilisation_over_time(result)
+    pivot = df.pivot(index="department", columns="period", values="utilisation")
+    b, _ = bottleneck(result)
+    deps = result.scenario.departments
+    with style(lang):
+        fig = _figure(1.6 + 0.19 * len(pivot))
+        ax = fig.subplots()
+        im = ax.imshow(pivot.to_numpy(float), aspect="auto", cmap="cividis", vmin=0, vmax=1)
+        ax.set_yticks(
+            range(len(pivot)), [_shorten(thing_name(deps, d, lang), 26) for d in pivot.index]
+        )
+        ticks = list(range(0, pivot.shape[1], max(1, pivot.shape[1] // 8)))
+        ax.set_xticks(
+            ticks, [pivot.columns[k].strftime("%Y-%m") for k in ticks], rotation=45, ha="right"
+        )
+        ax.set_xlabel(tx["month"])
+        ax.grid(False)
+        ax.set_title(
+            f"{result_title(result, lang)}: "
+            + tx["util title"].format(b=thing_name(deps, b, lang) if b else "–"),
+            loc="left",
+        )
+        cbar = fig.colorbar(im, ax=ax)
+        cbar.set_label(tx["util"])
+        _footer(fig, lang, len(result.traces), result.seed, what=tx["pooled"])
+    return fig
+
+
+def swimlane_chart(
+    result, case: int | None = None, replication: int = 0, lang: str = "en"
+) -> Figure:
+    """One project through its items: serial and parallel handling visible at a glance.
+
+    The typical project is the one whose lead time is closest to its replication's median.
+    """
+    tx = words(lang)
+    case = typical_case(result, replication) if case is None else case
+    tl = case_timeline(result, case, replication)
+    c = result.cases
+    row = c[(c["replication"] == replication) & (c["case"] == case)]
+    arrival = float(row["arrival_h"].iloc[0])
+    ctype = thing_name(result.scenario.case_types, str(row["case_type"].iloc[0]), lang)
+    order = tl.groupby("item")["start_h"].min().sort_values().index.tolist()
+    colours = dict(zip(COMPONENTS, PALETTE, strict=False))
+    with style(lang):
+        fig = _figure(1.4 + 0.17 * len(order))
+        ax = fig.subplots()
+        for r in tl.itertuples():
+            ax.barh(
+                order.index(r.item),
+                (r.end_h - r.start_h) / 24,
+                left=(r.start_h - arrival) / 24,
+                height=0.65,
+                color=colours[r.component],
+            )
+        names = [_shorten(thing_name(result.scenario.items, i, lang), 30) for i in order]
+        ax.set_yticks(range(len(order)), names)
+        ax.set_ylim(len(order) - 0.5, -0.5)
+        ax.set_xlabel(tx["days since"])
+        ax.set_title(
+            tx["swim title"].format(name=result_title(result, lang), ctype=ctype), loc="left"
+        )
+        handles = [Rectangle((0, 0), 1, 1, color=colours[c]) for c in COMPONENTS]
+        fig.legend(
+            handles,
+            [tx["components"][c] for c in COMPONENTS],
+            loc="outside lower center",
+            ncols=4,
+            frameon=False,
+        )
     return fig
 
 
 def tornado_chart(tornado: pd.DataFrame, metric: str, lang: str = "en") -> Figure:
     """Tornado chart of one-at-a-time sensitivity (``sim.experiment.sweep.tornado``)."""
-    tx = text(lang)
+    tx = words(lang)
     t = tornado.sort_values("swing", ascending=True)
+    name = metric_label(metric, lang)
     with style(lang):
-        fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.5 * len(t)))
+        fig = _figure(1.4 + 0.4 * len(t))
+        ax = fig.subplots()
         base = float(t["base"].iloc[0]) if len(t) else 0.0
         y = np.arange(len(t))
         ax.barh(y, t["low"] - base, left=base, color=PALETTE[0], label=tx["low"])
         ax.barh(y, t["high"] - base, left=base, color=PALETTE[1], label=tx["high"])
-        ax.axvline(base, color="#555555", linewidth=1, label=tx["base"])
-        ax.set_yticks(y, t["parameter"], fontsize=8)
-        ax.set_xlabel(tx["tornado x"].format(metric=metric_name(metric, lang)))
-        ax.set_title(tx["tornado title"].format(metric=metric_name(metric, lang)))
-        ax.legend(fontsize=8)
-        fig.tight_layout()
+        ax.axvline(base, color=GREY, linewidth=1, label=tx["base"])
+        ax.set_yticks(y, t["parameter"])
+        ax.set_xlabel(tx["tornado x"].format(metric=name))
+        ax.set_title(tx["tornado title"].format(metric=name), loc="left")
+        ax.legend()
     return fig
+
+
+def scenario_names(results: Sequence, lang: str) -> list[str]:
+    """Display names of the scenarios of ``results``."""
+    return [scenario_title(r.scenario, lang_of(lang)) for r in results]

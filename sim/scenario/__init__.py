@@ -1,7 +1,12 @@
-"""Scenarios: validated, immutable descriptions of an approval system (layer 1 of 7)."""
+"""Scenarios: validated, immutable descriptions of an approval system (layer 1 of 7).
+
+Load scenarios with :func:`sim.load` / :func:`sim.from_dict` (the front door, which also checks
+lever parameters). The functions ``load`` and ``from_dict`` are deliberately not exported here:
+they would shadow the submodule :mod:`sim.scenario.load`, and they skip the lever checks.
+"""
 
 from sim.scenario.distributions import DIST_NAMES, Distribution
-from sim.scenario.load import Problem, ScenarioError, deep_merge, from_dict, load
+from sim.scenario.load import Problem, ScenarioError, deep_merge
 from sim.scenario.schema import (
     CaseType,
     Correction,
@@ -31,6 +36,4 @@ __all__ = [
     "ScenarioInfo",
     "Step",
     "deep_merge",
-    "from_dict",
-    "load",
 ]

@@ -13,9 +13,12 @@ writes ``{ dist = "gamma", mean = 6.0, cv = 0.8 }``. Each one
   is then the same uniform in every scenario run with the same seed (common random numbers), even
   when a reform changes the distribution's parameters.
 
-All durations are non-negative. The ``unit`` key is read by the step that holds the distribution:
-staff ``effort`` is in hours; elapsed ``delay`` and turnarounds are in ``working_days`` (the
-statutory count), ``calendar_days`` or ``hours``.
+All durations are non-negative and finite, and every parameter is at most :data:`MAX_DURATION`
+(a million of its unit: 114 years of staff hours), so that no arithmetic on them can overflow;
+``inf`` and ``nan`` are refused. Each distribution also states the smallest value it can draw
+(``minimum``), from which the loader bounds how long a case must take. The ``unit`` key is read
+by the step that holds the distribution: staff ``effort`` is in hours; elapsed ``delay`` and
+turnarounds are in ``working_days`` (the statutory count), ``calendar_days`` or ``hours``.
 """
 
 from __future__ import annotations
@@ -29,7 +32,16 @@ from scipy import special
 
 Unit = Literal["hours", "working_days", "calendar_days"]
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
+_FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+MAX_DURATION = 1e6
+"""Largest value of any duration parameter, in its unit (hours or days)."""
+
+MAX_VALUES = 100_000
+"""Most observations an empirical distribution may list."""
+
+MIN_GAMMA_CV = 1e-3
+"""Smallest gamma cv: its shape 1/cv^2 stays below a million, where the quantile is exact."""
 
 
 class _Dist(BaseModel):
@@ -50,6 +62,11 @@ class _Dist(BaseModel):
         """The exact variance."""
         raise NotImplementedError
 
+    @property
+    def minimum(self) -> float:
+        """The smallest value a draw can take (the bottom of the support)."""
+        return 0.0
+
     def ppf(self, u: np.ndarray) -> np.ndarray:
         """Quantile function: maps uniforms in [0, 1) to variates."""
         raise NotImplementedError
@@ -63,20 +80,20 @@ class Exponential(_Dist):
     """Exponential durations with the given mean (memoryless; cv = 1)."""
 
     dist: Literal["exponential"] = Field(default="exponential", description="Which distribution.")
-    mean_: float = Field(alias="mean", gt=0, description="Mean duration.")
+    mean_: float = Field(alias="mean", gt=0, le=MAX_DURATION, description="Mean duration.")
 
     @property
-    def mean(self) -> float:  # noqa: D102
+    def mean(self) -> float:
         return self.mean_
 
     @property
-    def variance(self) -> float:  # noqa: D102
+    def variance(self) -> float:
         return self.mean_**2
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
+    def ppf(self, u: np.ndarray) -> np.ndarray:
         return -self.mean_ * np.log1p(-u)
 
-    def scaled(self, factor: float) -> Exponential:  # noqa: D102
+    def scaled(self, factor: float) -> Exponential:
         return self.model_copy(update={"mean_": self.mean_ * factor})
 
 
@@ -84,23 +101,23 @@ class LogNormal(_Dist):
     """Lognormal durations given by their mean and coefficient of variation (not by mu, sigma)."""
 
     dist: Literal["lognormal"] = Field(default="lognormal", description="Which distribution.")
-    mean_: float = Field(alias="mean", gt=0, description="Mean duration.")
+    mean_: float = Field(alias="mean", gt=0, le=MAX_DURATION, description="Mean duration.")
     cv: float = Field(ge=0, le=10, description="Coefficient of variation: std / mean.")
 
     @property
-    def mean(self) -> float:  # noqa: D102
+    def mean(self) -> float:
         return self.mean_
 
     @property
-    def variance(self) -> float:  # noqa: D102
+    def variance(self) -> float:
         return (self.cv * self.mean_) ** 2
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
+    def ppf(self, u: np.ndarray) -> np.ndarray:
         s2 = math.log1p(self.cv**2)
         mu = math.log(self.mean_) - s2 / 2
         return np.exp(mu + math.sqrt(s2) * special.ndtri(u))
 
-    def scaled(self, factor: float) -> LogNormal:  # noqa: D102
+    def scaled(self, factor: float) -> LogNormal:
         return self.model_copy(update={"mean_": self.mean_ * factor})
 
 
@@ -108,22 +125,26 @@ class Gamma(_Dist):
     """Gamma durations given by their mean and coefficient of variation (shape = 1 / cv^2)."""
 
     dist: Literal["gamma"] = Field(default="gamma", description="Which distribution.")
-    mean_: float = Field(alias="mean", gt=0, description="Mean duration.")
-    cv: float = Field(gt=0, le=10, description="Coefficient of variation: std / mean.")
+    mean_: float = Field(alias="mean", gt=0, le=MAX_DURATION, description="Mean duration.")
+    cv: float = Field(
+        ge=MIN_GAMMA_CV,
+        le=10,
+        description="Coefficient of variation: std / mean (below 0.001 use deterministic).",
+    )
 
     @property
-    def mean(self) -> float:  # noqa: D102
+    def mean(self) -> float:
         return self.mean_
 
     @property
-    def variance(self) -> float:  # noqa: D102
+    def variance(self) -> float:
         return (self.cv * self.mean_) ** 2
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
+    def ppf(self, u: np.ndarray) -> np.ndarray:
         shape = 1.0 / self.cv**2
         return special.gammaincinv(shape, u) * (self.mean_ / shape)
 
-    def scaled(self, factor: float) -> Gamma:  # noqa: D102
+    def scaled(self, factor: float) -> Gamma:
         return self.model_copy(update={"mean_": self.mean_ * factor})
 
 
@@ -131,9 +152,9 @@ class Triangular(_Dist):
     """Triangular durations between ``low`` and ``high`` with the given ``mode``."""
 
     dist: Literal["triangular"] = Field(default="triangular", description="Which distribution.")
-    low: float = Field(ge=0, description="Smallest duration.")
-    mode: float = Field(ge=0, description="Most likely duration.")
-    high: float = Field(gt=0, description="Largest duration.")
+    low: float = Field(ge=0, le=MAX_DURATION, description="Smallest duration.")
+    mode: float = Field(ge=0, le=MAX_DURATION, description="Most likely duration.")
+    high: float = Field(gt=0, le=MAX_DURATION, description="Largest duration.")
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -145,22 +166,26 @@ class Triangular(_Dist):
         return self
 
     @property
-    def mean(self) -> float:  # noqa: D102
+    def mean(self) -> float:
         return (self.low + self.mode + self.high) / 3
 
     @property
-    def variance(self) -> float:  # noqa: D102
+    def minimum(self) -> float:
+        return self.low
+
+    @property
+    def variance(self) -> float:
         a, c, b = self.low, self.mode, self.high
         return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
+    def ppf(self, u: np.ndarray) -> np.ndarray:
         a, c, b = self.low, self.mode, self.high
         cut = (c - a) / (b - a)
         left = a + np.sqrt(u * (b - a) * (c - a))
         right = b - np.sqrt((1 - u) * (b - a) * (b - c))
         return np.where(u < cut, left, right)
 
-    def scaled(self, factor: float) -> Triangular:  # noqa: D102
+    def scaled(self, factor: float) -> Triangular:
         return self.model_copy(
             update={
                 "low": self.low * factor,
@@ -174,8 +199,8 @@ class Uniform(_Dist):
     """Uniform durations between ``low`` and ``high``."""
 
     dist: Literal["uniform"] = Field(default="uniform", description="Which distribution.")
-    low: float = Field(ge=0, description="Smallest duration.")
-    high: float = Field(gt=0, description="Largest duration.")
+    low: float = Field(ge=0, le=MAX_DURATION, description="Smallest duration.")
+    high: float = Field(gt=0, le=MAX_DURATION, description="Largest duration.")
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -184,17 +209,21 @@ class Uniform(_Dist):
         return self
 
     @property
-    def mean(self) -> float:  # noqa: D102
+    def mean(self) -> float:
         return (self.low + self.high) / 2
 
     @property
-    def variance(self) -> float:  # noqa: D102
+    def minimum(self) -> float:
+        return self.low
+
+    @property
+    def variance(self) -> float:
         return (self.high - self.low) ** 2 / 12
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
+    def ppf(self, u: np.ndarray) -> np.ndarray:
         return self.low + u * (self.high - self.low)
 
-    def scaled(self, factor: float) -> Uniform:  # noqa: D102
+    def scaled(self, factor: float) -> Uniform:
         return self.model_copy(update={"low": self.low * factor, "high": self.high * factor})
 
 
@@ -204,20 +233,24 @@ class Deterministic(_Dist):
     dist: Literal["deterministic"] = Field(
         default="deterministic", description="Which distribution."
     )
-    value: float = Field(ge=0, description="The duration.")
+    value: float = Field(ge=0, le=MAX_DURATION, description="The duration.")
 
     @property
-    def mean(self) -> float:  # noqa: D102
+    def mean(self) -> float:
         return self.value
 
     @property
-    def variance(self) -> float:  # noqa: D102
+    def minimum(self) -> float:
+        return self.value
+
+    @property
+    def variance(self) -> float:
         return 0.0
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
+    def ppf(self, u: np.ndarray) -> np.ndarray:
         return np.full(np.shape(u), self.value, dtype=float)
 
-    def scaled(self, factor: float) -> Deterministic:  # noqa: D102
+    def scaled(self, factor: float) -> Deterministic:
         return self.model_copy(update={"value": self.value * factor})
 
 
@@ -225,24 +258,30 @@ class Empirical(_Dist):
     """Durations resampled with equal weight from observed ``values``."""
 
     dist: Literal["empirical"] = Field(default="empirical", description="Which distribution.")
-    values: tuple[Annotated[float, Field(ge=0)], ...] = Field(
-        min_length=1, description="Observed durations, each equally likely."
+    values: tuple[Annotated[float, Field(ge=0, le=MAX_DURATION)], ...] = Field(
+        min_length=1,
+        max_length=MAX_VALUES,
+        description=f"Observed durations, each equally likely (each <= {MAX_DURATION:g}).",
     )
 
     @property
-    def mean(self) -> float:  # noqa: D102
+    def mean(self) -> float:
         return float(np.mean(self.values))
 
     @property
-    def variance(self) -> float:  # noqa: D102
+    def minimum(self) -> float:
+        return min(self.values)
+
+    @property
+    def variance(self) -> float:
         return float(np.var(self.values))
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
+    def ppf(self, u: np.ndarray) -> np.ndarray:
         vals = np.asarray(self.values, dtype=float)
         idx = np.minimum((np.asarray(u) * len(vals)).astype(np.int64), len(vals) - 1)
         return vals[idx]
 
-    def scaled(self, factor: float) -> Empirical:  # noqa: D102
+    def scaled(self, factor: float) -> Empirical:
         return self.model_copy(update={"values": tuple(v * factor for v in self.values)})
 
 

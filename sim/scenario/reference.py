@@ -19,6 +19,8 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from sim.scenario import distributions as d
+from sim.scenario import feasibility as f
+from sim.scenario import load as ld
 from sim.scenario import schema as s
 
 # (table heading in a scenario file, model)
@@ -82,6 +84,7 @@ def _range(info: FieldInfo) -> str:
             ("le", "<="),
             ("lt", "<"),
             ("min_length", "length >="),
+            ("max_length", "length <="),
         ):
             v = getattr(m, attr, None)
             if v is not None:
@@ -130,6 +133,30 @@ def markdown() -> str:
         "this file; tables merge key by key, other values replace) and the tables below. "
         "`[reforms.<lever>]` tables switch levers on (see `approvalsim reforms`). Unknown keys "
         "are errors.",
+        "",
+    ]
+    out += [
+        "## Limits",
+        "",
+        "Every number must be finite (`inf` and `nan` are refused everywhere, in `[reforms]` "
+        "tables too) and lie in the range its table below states. Beyond the per-key ranges:",
+        "",
+        f"- a scenario file, and a CSV of arrival dates, is a regular UTF-8 file of at most "
+        f"{ld.MAX_FILE_BYTES // 2**20} MiB (a folder, device or pipe is refused before "
+        "anything is read);",
+        f"- tables and lists nest at most {ld.MAX_DEPTH} deep, a list has at most "
+        f"{ld.MAX_LIST:,} entries and a scenario at most {ld.MAX_NODES:,} values; an `extends` "
+        f"chain has at most {ld.MAX_EXTENDS} files;",
+        "- `extends` and CSV paths are relative to the file that names them (CSV: to the "
+        "scenario file that is loaded) and may not leave that scenario file's folder tree, "
+        "unless `--allow-outside` (Python: `allow_outside=True`) is given;",
+        f"- a CSV lists at most 1,000,000 arrivals, each at most {ld.MAX_ARRIVAL_DAYS:,} days "
+        "after the start;",
+        f"- one replication handles at most {f.MAX_ITEMS_PER_RUN:,} items (arrivals in the "
+        "horizon times the items of their case type; about 2 KB of memory each);",
+        "- every case type must be able to finish: the expected time of its longest chain of "
+        "items (with no queueing), on the scenario its levers produce, may not exceed "
+        "`horizon_days + drain_days`.",
         "",
     ]
     for heading, model in SECTIONS:

@@ -24,21 +24,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from sim.scenario.distributions import Deterministic, Distribution
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+_FROZEN = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 Identifier = Annotated[
     str,
     Field(
         pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$",
-        description="An identifier: a letter, then letters, digits, '_' or '-'.",
-    ),
-]
-
-FlagCondition = Annotated[
-    str,
-    Field(
-        pattern=r"^!?[A-Za-z][A-Za-z0-9_\-]*$",
-        description="A case flag the case must have, or with a leading '!' must not have.",
+        max_length=100,
+        description="An identifier: a letter, then letters, digits, '_' or '-' (at most 100).",
     ),
 ]
 
@@ -62,6 +55,14 @@ class Names(BaseModel):
         first, second = (self.zh, self.en) if lang == "zh" else (self.en, self.zh)
         return first or second or ""
 
+
+FlagTest = Annotated[
+    str,
+    Field(
+        pattern=r"^!?[A-Za-z][A-Za-z0-9_\-]*$",
+        description="A case flag the case must have, or '!flag': a flag it must not have.",
+    ),
+]
 
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -325,10 +326,11 @@ class Item(BaseModel):
         description="Who hands the file in: the applicant (trips counted in 'trips') or an agent "
         "of the 1+N agency team (counted in 'agent_trips').",
     )
-    when: tuple[FlagCondition, ...] = Field(
+    when: tuple[FlagTest, ...] = Field(
         default=(),
         description="Case flags (see case_types.<id>.flags) a case must all have to need this "
-        "item; '!flag' means the case must not have it; 'probability' applies on top.",
+        "item; '!name' means the case must not have the flag (e.g. the ordinary chain beside a "
+        "variant for flagged cases). 'probability' applies on top.",
     )
 
     @model_validator(mode="after")
@@ -379,7 +381,12 @@ class PoissonArrivals(BaseModel):
 
     model_config = _FROZEN
     process: Literal["poisson"] = Field(default="poisson", description="Which arrival process.")
-    per_year: float = Field(gt=0, le=1e8, description="Mean arrivals per year (365 days).")
+    per_year: float = Field(
+        gt=0,
+        le=1e6,
+        description="Mean arrivals per year (365 days); at most a million (about 4,000 a working "
+        "day), and the whole scenario at most 2 million items handled in one run.",
+    )
 
 
 class CsvArrivals(BaseModel):
@@ -387,7 +394,7 @@ class CsvArrivals(BaseModel):
 
     model_config = _FROZEN
     process: Literal["csv"] = Field(default="csv", description="Which arrival process.")
-    file: str = Field(description="CSV path, relative to the scenario file.")
+    file: str = Field(description="CSV path, relative to the scenario file that is loaded.")
     column: str = Field(default="date", description="Column with ISO dates or date-times.")
 
 
@@ -396,8 +403,10 @@ class ListArrivals(BaseModel):
 
     model_config = _FROZEN
     process: Literal["list"] = Field(default="list", description="Which arrival process.")
-    days: tuple[Annotated[float, Field(ge=0)], ...] = Field(
-        min_length=1, description="Arrival times in calendar days after the start."
+    days: tuple[Annotated[float, Field(ge=0, le=36_500)], ...] = Field(
+        min_length=1,
+        max_length=1_000_000,
+        description="Arrival times in calendar days after the start (each at most 36,500).",
     )
 
 
@@ -440,9 +449,9 @@ class CaseType(BaseModel):
 
     requires: dict[Identifier, tuple[Identifier, ...]] = Field(
         default_factory=dict,
-        description="Extra hard prerequisites that hold only in this case type's chain, "
-        "{ <item> = [<item>, ...] } (e.g. government land allocated after the feasibility "
-        "approval); an item's own 'requires' hold in every chain.",
+        description="Hard prerequisites that hold in this case type's chain only, { item = "
+        '["earlier item", ...] } (e.g. government-invested projects get their land after the '
+        "feasibility approval); both ends must be items of this case type.",
     )
 
     @model_validator(mode="after")
@@ -467,7 +476,9 @@ class ScenarioInfo(BaseModel):
     """The scenario's name and time frame."""
 
     model_config = _FROZEN
-    name: str = Field(min_length=1, description="Name used in results folders and charts.")
+    name: str = Field(
+        min_length=1, max_length=200, description="Name used in results folders and charts."
+    )
     description: str = Field(default="", description="What the scenario represents.")
     title: Names | None = Field(
         default=None,
@@ -481,15 +492,23 @@ class ScenarioInfo(BaseModel):
     warmup_days: float = Field(
         default=0,
         ge=0,
+        le=36_500,
         description="Cases arriving before this day are left out of the statistics.",
     )
     milestones: dict[Identifier, str | tuple[str, ...]] = Field(
         default_factory=dict,
         description="Named milestones: the (last) finish of an item, recorded per case as the "
         'column <name>_h (e.g. completion = "construction"); a list names variants of one '
-        "milestone (the last finish among those the case handled; skipped items set none). "
-        "[intervals] measure between them.",
+        'event (e.g. land = ["land_supply", "land_supply_early"]): the last finish of whichever '
+        "of them the case handled; a skipped item sets nothing. [intervals] measure between "
+        "them.",
     )
+
+    def milestone_items(self, name: str) -> tuple[str, ...]:
+        """The items whose finish marks milestone ``name``."""
+        value = self.milestones[name]
+        return (value,) if isinstance(value, str) else tuple(value)
+
     drain_days: float = Field(
         default=1095,
         ge=0,
@@ -525,6 +544,7 @@ class Problems(BaseModel):
     cap_days: float | None = Field(
         default=None,
         ge=0,
+        le=36_500,
         description="With problem coordination: a stall is escalated and ends after at most "
         "this many working days (none: no cap).",
     )
@@ -703,8 +723,8 @@ def policy_problems(sc: Scenario) -> list[tuple[str, str]]:
             )
     flags = {f for ct in sc.case_types.values() for f in ct.flag_shares}
     for iid, it in items.items():
-        for k, cond in enumerate(it.when):
-            flag = cond.removeprefix("!")
+        for k, test in enumerate(it.when):
+            flag = test.removeprefix("!")
             if flag not in flags:
                 known = ", ".join(sorted(flags)) or "none: declare case_types.<id>.flags"
                 out.append((f"items.{iid}.when[{k}]", f"unknown flag {flag!r} (valid: {known})"))
@@ -717,6 +737,7 @@ def policy_problems(sc: Scenario) -> list[tuple[str, str]]:
                     )
                 )
     preds = {i: [p for p in (*it.requires, *it.after) if p in items] for i, it in items.items()}
+    out += _case_type_requires(sc, preds)
     succs: dict[str, list[str]] = {i: [] for i in items}
     for i, ps in preds.items():
         for p in ps:
@@ -748,6 +769,7 @@ def policy_problems(sc: Scenario) -> list[tuple[str, str]]:
         "items_overdue",
         "items_handled",
         "items_one_trip",
+        *(f"flag_{f}" for f in flags),
         *CASE_MEASURES,
         *(f"{m}_h" for m in milestones),
         *(f"stage{n}_wd" for n in range(1, n_stages + 1)),
@@ -777,6 +799,73 @@ def policy_problems(sc: Scenario) -> list[tuple[str, str]]:
                 )
             )
     return out
+
+
+def _case_type_requires(sc: Scenario, preds: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """Problems of ``case_types.<id>.requires``: both ends in the type, no cycle with the rest."""
+    out: list[tuple[str, str]] = []
+    for cid, ct in sc.case_types.items():
+        if not ct.requires:
+            continue
+        mine = set(ct.items)
+        valid = ", ".join(sorted(mine))
+        edges = {i: list(ps) for i, ps in preds.items()}
+        for iid, pres in ct.requires.items():
+            if iid not in mine:
+                out.append(
+                    (
+                        f"case_types.{cid}.requires.{iid}",
+                        f"{iid!r} is not an item of case type {cid!r} (valid: {valid})",
+                    )
+                )
+                continue
+            for k, pre in enumerate(pres):
+                if pre not in mine:
+                    out.append(
+                        (
+                            f"case_types.{cid}.requires.{iid}[{k}]",
+                            f"{pre!r} is not an item of case type {cid!r} (valid: {valid})",
+                        )
+                    )
+                elif pre == iid:
+                    out.append(
+                        (f"case_types.{cid}.requires.{iid}[{k}]", "an item cannot require itself")
+                    )
+                else:
+                    edges[iid].append(pre)
+        if _has_cycle(edges):
+            out.append(
+                (
+                    f"case_types.{cid}.requires",
+                    "these prerequisites form a cycle with the items' requires/after edges",
+                )
+            )
+    return out
+
+
+def _has_cycle(edges: dict[str, list[str]]) -> bool:
+    """Whether the graph ``node -> predecessors`` has a cycle (iterative depth-first search)."""
+    state: dict[str, int] = {}  # 1 on the current path, 2 finished
+    for root in edges:
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(edges[root]))]
+        while stack:
+            node, todo = stack[-1]
+            for nxt in todo:
+                if nxt not in edges:
+                    continue
+                if state.get(nxt) == 1:
+                    return True
+                if nxt not in state:
+                    state[nxt] = 1
+                    stack.append((nxt, iter(edges[nxt])))
+                    break
+            else:
+                state[node] = 2
+                stack.pop()
+    return False
 
 
 def _walk(start: str, edges: dict[str, list[str]]) -> set[str]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +12,6 @@ import sim
 from sim.analysis.queueing import mmc_mean_wait
 from sim.experiment.compare import compare, mser5, run_to_precision
 from sim.experiment.store import summary_dict
-from sim.experiment.sweep import load_sweep, run_points, summarise_points
 from tests.conftest import base_data, build
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,6 +25,7 @@ def small_default(**over):
     )
 
 
+@pytest.mark.slow
 def test_nominal_95_percent_intervals_cover_the_truth():
     """200 independent experiments on an M/M/1 queue (rho = 0.5): the 95% t interval of the mean
     sojourn time over 5 replications must cover 1 / (mu - lambda) in 92-98% of them (the
@@ -52,6 +50,7 @@ def test_nominal_95_percent_intervals_cover_the_truth():
     assert 184 <= covered <= 196, f"coverage {covered / 200:.1%}"
 
 
+@pytest.mark.slow
 def test_common_random_numbers_shrink_the_variance_of_a_paired_delta():
     base = small_default()
     alt = small_default(
@@ -76,81 +75,16 @@ def test_common_random_numbers_shrink_the_variance_of_a_paired_delta():
     assert ratio >= 5
 
 
-def test_compare_json_has_the_documented_fields():
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sim.cli",
-            "compare",
-            str(DEFAULT),
-            str(DEFAULT),
-            "-r",
-            "2",
-            "-j",
-            "1",
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    # two scenarios with one name are refused, with a located message
-    assert out.returncode == 2 and "scenario.name" in out.stderr
-
-
-def test_compare_records(tmp_path):
-    alt_file = tmp_path / "alt.toml"
-    alt_file.write_text(
-        f'extends = "{DEFAULT.as_posix()}"\n[scenario]\nname = "alt"\n[reforms.online]\n',
-        encoding="utf-8",
-    )
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sim.cli",
-            "compare",
-            str(DEFAULT),
-            str(alt_file),
-            "-r",
-            "2",
-            "-j",
-            "1",
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    assert out.returncode == 0, out.stderr
-    rows = json.loads(out.stdout)
-    need = {
-        "scenario",
-        "metric",
-        "baseline_mean",
-        "alternative_mean",
-        "delta",
-        "delta_ci_low",
-        "delta_ci_high",
-        "relative_delta",
-    }
-    assert rows and all(need <= set(r) for r in rows)
-    trips = next(r for r in rows if r["metric"] == "trips_mean" and r["group"] == "all")
-    assert trips["delta"] <= 0
-
-
 def test_precision_driven_run_stops_when_precise_enough():
     res = run_to_precision(small_default(), 0.05, start=2, max_replications=30)
     info = res.precision
-    assert info["reached"] and info["relative_half_width"] <= 0.05
-    assert len(res.traces) == info["replications"] >= 2
+    assert info.reached and info.relative_half_width <= 0.05
+    assert len(res.traces) == info.replications >= 2
     capped = run_to_precision(small_default(), 1e-6, start=2, max_replications=4)
-    assert not capped.precision["reached"] and len(capped.traces) == 4
+    assert not capped.precision.reached and len(capped.traces) == 4
 
 
+@pytest.mark.slow
 def test_summary_is_identical_for_any_number_of_workers_and_dask():
     sc = small_default()
     one = sim.run(sc, replications=4, jobs=1)
@@ -173,63 +107,3 @@ def test_mser5_finds_a_transient():
     cut = mser5(series)
     assert 60 <= cut <= 160
     assert mser5(10 + gen.normal(0, 1, 1000)) < 100
-
-
-def test_mser5_warmup_is_reported():
-    res = sim.run(small_default(), replications=2, warmup="mser5")
-    assert res.warmup["method"] == "mser5" and res.warmup["warmup_days"] >= 0
-    assert all(t.meta["warmup_method"] == "mser5" for t in res.traces)
-
-
-SWEEP = """
-[sweep]
-name = "resume"
-base = "{base}"
-replications = 3
-seed = 11
-
-[grid]
-"departments.planning.staff" = [2, 3]
-"reforms.online" = [false, {{}}]
-"""
-
-
-def test_interrupted_sweep_resumes_to_the_same_results(tmp_path):
-    f = tmp_path / "sweep.toml"
-    f.write_text(SWEEP.format(base=DEFAULT.as_posix()), encoding="utf-8")
-    s = load_sweep(f)
-    full = run_points(s, s.points, tmp_path / "full", jobs=1)
-    part = run_points(s, s.points, tmp_path / "resumed", jobs=1, limit=5)  # "killed" after 5
-    assert len(part["replication"].drop_duplicates()) <= 3
-    assert len(list((tmp_path / "resumed").rglob("rep-*.json"))) == 5
-    assert not list((tmp_path / "resumed").rglob("*.tmp"))
-    resumed = run_points(load_sweep(f), s.points, tmp_path / "resumed", jobs=2)
-    a = summarise_points(full).sort_values(["point", "metric"]).reset_index(drop=True)
-    b = summarise_points(resumed).sort_values(["point", "metric"]).reset_index(drop=True)
-    assert a.equals(b)
-    assert len(a["point"].unique()) == 4
-
-
-def test_sweep_cli_writes_tables(tmp_path):
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sim.cli",
-            "sweep",
-            str(ROOT / "scenarios" / "sweeps" / "default_staffing.toml"),
-            "-o",
-            str(tmp_path / "sw"),
-            "-j",
-            "2",
-            "-q",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=600,
-    )
-    assert out.returncode == 0, out.stderr
-    for name in ("points.csv", "tornado.csv", "sobol.csv"):
-        assert (tmp_path / "sw" / name).exists()
-    assert "one at a time" in out.stdout and "Sobol indices" in out.stdout

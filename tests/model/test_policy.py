@@ -379,3 +379,145 @@ def test_departments_added_up_during_the_run_match_the_task_table():
     waiting = np.clip(np.minimum(t["started_h"], h1) - np.maximum(t["queued_h"], h0), 0, None)
     assert d["mean_queue"] == pytest.approx(waiting.sum() / (h1 - h0))
     assert d["max_queue"] >= 1
+
+
+# -- requests of the Pukou scenarios (negated flags, flag columns, milestone variants, type edges)
+
+
+def test_a_negated_flag_gives_the_other_cases_their_own_variant():
+    items = {
+        "land": item(1.0, when=["!early"]),
+        "land_early": item(1.0, when=["early"]),
+        "permit": item(2.0, requires=["land", "land_early"]),
+    }
+    for share, ran in ((1.0, ["land_early", "permit"]), (0.0, ["land", "permit"])):
+        sc = world(items, flags={"early": share}, milestones={"land": ["land", "land_early"]})
+        tr = simulate(sc)
+        assert sorted(tr.tasks["item"].astype(str)) == ran
+        c = tr.cases.iloc[0]
+        assert bool(c["flag_early"]) is (share == 1.0)  # the flag is a column of the cases table
+        assert c["land_h"] == pytest.approx(c["arrival_h"] + 1.0)  # the variant it took
+
+
+def test_a_skipped_item_sets_no_milestone():
+    items = {"a": item(1.0), "b": item(1.0, requires=["a"], when=["x"])}
+    c = only_case(world(items, flags={"x": 0.0}, milestones={"b_done": "b"}))
+    assert np.isnan(c["b_done_h"])
+    assert bool(c["flag_x"]) is False
+
+
+def test_case_type_requires_hold_only_in_that_type():
+    data = base_data(departments={"desk": {"staff": 5}})
+    data["items"] = {"a": item(3.0), "b": item(1.0)}
+    data["case_types"] = {
+        "chain": {
+            "arrivals": {"process": "list", "days": [1.0]},
+            "items": ["a", "b"],
+            "requires": {"b": ["a"]},
+        },
+        "free": {"arrivals": {"process": "list", "days": [1.0]}, "items": ["a", "b"]},
+    }
+    cases = simulate(build(data)).cases.set_index("case_type")
+    assert cases.loc["chain", "finish_h"] - cases.loc["chain", "arrival_h"] == pytest.approx(4.0)
+    assert cases.loc["free", "finish_h"] - cases.loc["free", "arrival_h"] == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize(
+    ("requires", "message"),
+    [
+        ({"b": ["z"]}, r"case_types\.c\.requires\.b\[0\]: 'z' is not an item of case type 'c'"),
+        ({"z": ["a"]}, r"case_types\.c\.requires\.z: 'z' is not an item of case type 'c'"),
+        ({"b": ["b"]}, r"case_types\.c\.requires\.b\[0\]: an item cannot require itself"),
+        ({"a": ["b"]}, r"case_types\.c\.requires: these prerequisites form a cycle"),
+    ],
+)
+def test_bad_case_type_requires_are_refused(requires, message):
+    items = {"a": item(1.0), "b": item(1.0, requires=["a"])}
+    with pytest.raises(sim.ScenarioError, match=message):
+        world(items, requires=requires)
+
+
+def test_an_unknown_negated_flag_is_refused():
+    with pytest.raises(sim.ScenarioError, match=r"items\.a\.when\[0\]: unknown flag 'nope'"):
+        world({"a": item(1.0, when=["!nope"])}, flags={"x": 0.5})
+
+
+@pytest.mark.parametrize("office", ["always", "09:00-12:00,13:30-17:30"])
+def test_the_fast_path_gives_the_same_tables_as_the_general_walk(monkeypatch, office):
+    data = base_data(
+        scenario={
+            "horizon_days": 60,
+            "warmup_days": 5,
+            "drain_days": 0,
+            "milestones": {"served": "job"},
+        },
+        departments={"desk": {"staff": 2, "office_hours": office, "location": "zone"}},
+        items={
+            "job": {
+                "stage": 2,
+                "steps": [{"name": "r", "effort": {"dist": "gamma", "mean": 3, "cv": 1}}],
+            }
+        },
+        case_types={"c": {"arrivals": {"process": "poisson", "per_year": 2000}, "priority": 1}},
+    )
+    data["case_types"]["d"] = {
+        "arrivals": {"process": "poisson", "per_year": 300},
+        "items": ["job"],
+    }
+    data["intervals"] = {"to_served": {"to": "served", "unit": "calendar_days"}}
+    sc = build(data)
+    assert all(cp.quick for cp in sim.Model(sc).plan.cases)
+    fast = simulate(sc, seed=3)
+    monkeypatch.setattr("sim.model.engine.QUICK", False)
+    slow = simulate(sc, seed=3)
+    assert fast.meta["unfinished_cases"] > 0  # the end of the run is covered too
+    for name in ("cases", "visits", "activities", "departments"):
+        pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name))
+    # the fast path writes a task with its case (when done), the walk when it is taken up
+    order = ["case", "started_h"]
+    pd.testing.assert_frame_equal(
+        fast.tasks.sort_values(order, ignore_index=True),
+        slow.tasks.sort_values(order, ignore_index=True),
+    )
+
+
+def test_quick_and_walking_cases_share_one_visit_numbering(monkeypatch):
+    """A quick type beside a walking one, in chunks of 5 rows: the same tables either way."""
+    data = base_data(
+        departments={"desk": {"staff": 2}},
+        items={"job": {"steps": [{"name": "r", "effort": {"dist": "exponential", "mean": 2}}]}},
+        case_types={"c": {"arrivals": {"process": "poisson", "per_year": 1500}}},
+    )
+    data["items"]["more"] = {
+        "stage": 1,
+        "department": "desk",
+        "requires": ["job"],
+        "steps": [{"name": "r", "effort": 1.0}],
+        "correction": {"probability": 0.3, "turnaround": hours(5)},
+    }
+    data["case_types"]["w"] = {
+        "arrivals": {"process": "poisson", "per_year": 400},
+        "items": ["job", "more"],
+    }
+    sc = build(data)
+    monkeypatch.setattr("sim.model.tables.CHUNK_ROWS", 5)
+    fast = simulate(sc, seed=8)
+    monkeypatch.setattr("sim.model.engine.QUICK", False)
+    slow = simulate(sc, seed=8)
+    for name in ("cases", "visits", "departments"):
+        pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name))
+    v = fast.visits
+    assert (v["done_h"].diff().dropna() >= 0).all()  # numbered as they finish
+    walked = v[v["released_by"] >= 0]
+    assert len(walked) and (walked["released_by"] < walked.index).all()
+
+
+def test_the_cases_table_keeps_its_types_when_sorted():
+    data = base_data(
+        departments={"desk": {"staff": 3}},
+        case_types={"c": {"arrivals": {"process": "poisson", "per_year": 3000}}},
+    )
+    cases = simulate(build(data), seed=1).cases
+    assert (cases["case"].diff().dropna() == 1).all()
+    assert isinstance(cases["case_type"].dtype, pd.CategoricalDtype)
+    assert cases["arrival"].dtype.kind == "M" and cases["finished"].dtype == bool

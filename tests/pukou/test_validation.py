@@ -1,6 +1,6 @@
 """Validation against published figures not used to set any parameter (issue 9.7).
 
-Each figure of ``scenarios/pukou/validation.toml`` is computed over the default experiment; the
+Each figure of ``tests/pukou/validation.toml`` is computed over the default experiment; the
 test fails when a figure falls outside its tolerance *and* carries no written explanation of the
 miss (``miss``), or when an explained miss has come inside (then the explanation is stale).
 """

@@ -1,4 +1,4 @@
-"""Validation of the Pukou scenarios against published figures (``validation.toml``).
+"""Validation of the Pukou scenarios against published figures (``tests/pukou/validation.toml``).
 
     python -m tests.pukou.validation           # the validation table, markdown, on stdout
 
@@ -29,7 +29,8 @@ HOURS = 24.0
 
 def figures() -> list[dict]:
     """The figures of validation.toml, in order."""
-    return tomllib.loads((HERE / "validation.toml").read_text(encoding="utf-8"))["figure"]
+    spec = Path(__file__).with_name("validation.toml")
+    return tomllib.loads(spec.read_text(encoding="utf-8"))["figure"]
 
 
 @cache

@@ -1,0 +1,595 @@
+"""The commands of approvalsim as Python functions: the public API the command line calls.
+
+``approvalsim run | compare | sweep | brief | check | explain | reforms`` is a thin shell over
+these functions (``sim.run``, ``sim.compare``, ...): the shell parses and prints, these do the
+work, in the same order for every command —
+
+1. check every value that could fail (seed range, precision, replications, jobs, the output
+   folder, the scheduler's reachability) *before* any simulation starts;
+2. run, through the one replication driver, with a progress callback;
+3. write any result with the one writer (:func:`sim.experiment.store.write`), charts drawn by the
+   report layer through a hook.
+
+Notes the user should read — a lever given twice, a chart that could not be drawn, a sweep folder
+of other inputs — are issued as :class:`Note` warnings: the command line prints each as one line
+on stderr, a notebook shows them as warnings.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.analysis.queueing import Load, offered_load
+from sim.api import load as _load
+from sim.experiment import store
+from sim.experiment.driver import Progress, TableOutput
+from sim.experiment.errors import OutputError, UsageError
+from sim.experiment.executors import check_address, executor_for
+from sim.experiment.limits import MAX_JOBS, MAX_SEED
+from sim.experiment.results import Comparison, RunResult, SweepResult
+from sim.experiment.runner import check_run_values
+from sim.experiment.sinks import FORMATS
+from sim.reforms import LEVERS, Account, apply_all
+from sim.scenario.load import Problem, ScenarioError
+from sim.scenario.schema import Scenario
+
+__all__ = [
+    "Briefing",
+    "Caution",
+    "Check",
+    "Note",
+    "brief",
+    "check",
+    "check_values",
+    "compare",
+    "explain",
+    "levers",
+    "open_scenario",
+    "run",
+    "sweep",
+]
+
+
+class Note(UserWarning):
+    """Something the user should read, that does not stop the command."""
+
+
+class Caution(Note):
+    """A note that questions the numbers themselves (printed as a warning)."""
+
+
+def note(text: str, category: type[Note] = Note) -> None:
+    """Issue a :class:`Note` (the command line prints it as one line on stderr)."""
+    warnings.warn(text, category, stacklevel=2)
+
+
+# --------------------------------------------------------------------------- values
+
+
+def check_values(
+    *,
+    seed: int | None = None,
+    replications: int | None = None,
+    precision: float | None = None,
+    max_replications: int = 200,
+    jobs: int | None = None,
+    force_jobs: bool = False,
+    scheduler: str | None = None,
+    tables: str = "all",
+    table_format: str = "parquet",
+    warmup: str | None = None,
+) -> None:
+    """Refuse any value that cannot work, with one line each (UsageError), before any work."""
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise UsageError(f"seed must be a whole number from 0 to {MAX_SEED} (got {seed})")
+    check_run_values(
+        replications if replications is not None else 1, precision, max_replications, warmup
+    )
+    if replications is not None and precision is not None and replications > max_replications:
+        raise UsageError(
+            f"replications ({replications}) exceed max_replications ({max_replications})"
+        )
+    if jobs is not None:
+        cores = os.cpu_count() or 1
+        cap = MAX_JOBS if force_jobs else cores
+        if not 1 <= jobs <= cap:
+            more = "" if force_jobs else " (this machine's cores; --force-jobs allows more)"
+            raise UsageError(f"jobs must be from 1 to {cap}{more} (got {jobs})")
+    if scheduler is not None:
+        check_address(scheduler)
+    if tables not in ("all", "cases", "none"):
+        raise UsageError(f"tables must be one of all, cases, none (got {tables!r})")
+    if table_format not in FORMATS:
+        raise UsageError(f"table format must be one of {', '.join(FORMATS)} (got {table_format!r})")
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def _front_door(path: str | Path, overrides: Mapping[str, Any] | None, allow_outside: bool):
+    """``sim.load``: schema, references, levers, files, whether a case can finish."""
+    return _load(path, overrides, allow_outside=allow_outside)
+
+
+def open_scenario(
+    source: str | Path | Scenario,
+    reforms: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    allow_outside: bool = False,
+) -> Scenario:
+    """A scenario from a file (or as given), with extra levers switched on after the file's own.
+
+    A lever the file already switches on is *merged*: the keys given here replace the file's
+    keys of that lever, its other keys stay, and it keeps its place in the file's order — and a
+    :class:`Note` says which keys changed (e.g. ``departments``: 8 values -> 1).
+    """
+    if isinstance(source, Scenario):
+        if reforms:
+            raise UsageError("extra levers apply to scenario files; use sim.reforms.apply here")
+        return source
+    if not reforms:
+        return _front_door(source, None, allow_outside)
+    plain = _front_door(source, None, allow_outside)
+    for name, params in reforms.items():
+        if name in plain.reforms:
+            old = plain.reforms[name] or {}
+            changed = []
+            for key, value in params.items():
+                if key in old:
+                    changed.append(f"{key}: {_describe(old[key])} -> {_describe(value)}")
+                else:
+                    changed.append(f"{key}: added ({_describe(value)})")
+            kept = [k for k in old if k not in params]
+            note(
+                f"lever {name!r} is already in {source}: merged — "
+                + ("; ".join(changed) or "no keys given")
+                + (f"; kept from the file: {', '.join(kept)}" if kept else "")
+            )
+    return _front_door(source, {"reforms": {k: dict(v) for k, v in reforms.items()}}, allow_outside)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return f"{len(value)} value{'s' if len(value) != 1 else ''}"
+    return repr(value)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A validated scenario and each department's offered load (before anything runs)."""
+
+    file: str
+    scenario: Scenario
+    loads: tuple[Load, ...]
+
+    @property
+    def warnings(self) -> list[str]:
+        """One line per overloaded department (a queue that grows without bound)."""
+        return [
+            f"department {ld.department!r} is overloaded: load {ld.load:.2f} >= 1 "
+            f"({ld.demand_hours:,.0f} staff hours of work a year for {ld.open_hours:,.0f} open); "
+            "its queue grows without bound"
+            for ld in self.loads
+            if not ld.stable
+        ]
+
+
+def check(source: str | Path | Scenario, *, allow_outside: bool = False) -> Check:
+    """Validate a scenario (file) and compute every department's offered load."""
+    sc = open_scenario(source, allow_outside=allow_outside)
+    return Check(
+        str(source) if not isinstance(source, Scenario) else sc.scenario.name,
+        sc,
+        tuple(offered_load(sc)),
+    )
+
+
+def explain(
+    source: str | Path | Scenario,
+    reforms: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    allow_outside: bool = False,
+) -> tuple[Scenario, list[Account]]:
+    """Apply a scenario's levers: the scenario as it would run and each lever's account."""
+    return apply_all(open_scenario(source, reforms, allow_outside=allow_outside))
+
+
+def levers() -> list[dict[str, Any]]:
+    """Every lever: name, Chinese name, summary, and each parameter with default and meaning."""
+    out = []
+    for name, mod in LEVERS.items():
+        params = []
+        for key, info in mod.Params.model_fields.items():
+            if info.is_required():
+                default: Any = "required"
+            else:
+                default = info.default_factory() if info.default_factory else info.default  # type: ignore[call-arg]
+            if hasattr(default, "model_dump"):
+                default = default.model_dump(mode="json", by_alias=True, exclude_none=True)
+            params.append(
+                {
+                    "name": info.alias or key,
+                    "default": default,
+                    "description": info.description or "",
+                }
+            )
+        out.append({"name": name, "zh": mod.ZH, "summary": mod.SUMMARY, "parameters": params})
+    return out
+
+
+# --------------------------------------------------------------------------- charts (hooks)
+
+
+def _saver(draw: Any, *args: Any, **kwargs: Any):
+    def save(path: Path) -> None:
+        import matplotlib.pyplot as plt
+
+        fig = draw(*args, **kwargs)
+        try:
+            fig.savefig(path)
+        finally:
+            plt.close(fig)
+
+    return save
+
+
+def run_charts(result: RunResult) -> Iterator[tuple[str, Any]]:
+    """The charts of a run's folder, each drawn only when the tables it needs were kept."""
+    from sim.report import charts
+
+    if result.has("cases"):
+        yield "leadtime", _saver(charts.lead_time_chart, result)
+    if result.has("tasks"):
+        yield "stages", _saver(charts.stage_breakdown_chart, result)
+        yield "utilisation", _saver(charts.utilisation_heatmap, result)
+        yield "typical_case", _saver(charts.swimlane_chart, result)
+    if result.has("cases"):
+        yield "trips", _saver(charts.trips_chart, [result])
+
+
+def comparison_charts(result: Comparison) -> Iterator[tuple[str, Any]]:
+    """The charts of a comparison's folder."""
+    from sim.report import charts
+
+    yield "comparison", _saver(charts.comparison_chart, result)
+    if all(r.has("cases") for r in result.results):
+        yield "trips", _saver(charts.trips_chart, list(result.results))
+
+
+def sweep_charts(result: SweepResult) -> Iterator[tuple[str, Any]]:
+    """The tornado chart of a sweep with a one-at-a-time analysis."""
+    from sim.report import charts
+
+    if result.tornado is not None and len(result.tornado):
+        yield "tornado", _saver(charts.tornado_chart, result.tornado, result.metric)
+
+
+def _notes(written: store.Written) -> None:
+    for n in written.notes:
+        note(n)
+
+
+def _honest(results: Iterable[RunResult]) -> None:
+    """A Note for every result whose unfinished share makes its means a partial answer."""
+    from sim.experiment.results import UNFINISHED_WARNING
+
+    for r in results:
+        share = r.unfinished_share
+        if share > UNFINISHED_WARNING:
+            note(
+                f"{r.scenario.scenario.name}: {share:.1%} of the cases in the window did not "
+                "finish by the end of horizon + drain; every mean is over finished cases only "
+                "(raise drain_days or shorten the horizon)",
+                Caution,
+            )
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def run(
+    scenario: str | Path | Scenario,
+    replications: int | None = None,
+    seed: int | None = None,
+    jobs: int = 1,
+    executor: Executor | None = None,
+    warmup: str | None = None,
+    *,
+    precision: float | None = None,
+    max_replications: int = 200,
+    scheduler: str | None = None,
+    tables: str = "all",
+    table_format: str = "parquet",
+    out: str | Path | None = None,
+    overwrite: bool = False,
+    charts: bool = True,
+    progress: Progress | None = None,
+    reforms: Mapping[str, Mapping[str, Any]] | None = None,
+    allow_outside: bool = False,
+) -> RunResult:
+    """Run a scenario (a file or a :class:`Scenario`): apply its levers, run its replications.
+
+    ``replications`` and ``seed`` default to the scenario's ``[experiment]``; ``jobs`` worker
+    processes, an ``executor`` or a Dask ``scheduler`` address run them (the numbers never
+    depend on which). ``warmup="mser5"`` detects the warm-up; ``precision=0.05`` adds
+    replications until the mean lead time's 95% CI half-width is at most 5% of it (up to
+    ``max_replications``). ``tables`` keeps ``"all"``, ``"cases"`` or ``"none"`` of the tables.
+
+    With ``out``, the results folder is checked *before* the run (new, or ours with
+    ``overwrite``) and written atomically: the kept tables are streamed there while the run goes
+    (``table_format`` parquet or csv), then the summary, the resolved scenario, the provenance and
+    the charts; the result's tables are then read from there.
+    """
+    check_values(
+        seed=seed,
+        replications=replications,
+        precision=precision,
+        max_replications=max_replications,
+        scheduler=scheduler,
+        tables=tables,
+        table_format=table_format,
+        warmup=warmup,
+    )
+    from sim.experiment import runner
+
+    sc = open_scenario(scenario, reforms, allow_outside=allow_outside)
+    dest = store.prepare(out, overwrite) if out is not None else None
+    try:
+        with _executor(executor, scheduler) as ex:
+            result = runner.run(
+                sc,
+                replications=replications,
+                seed=seed,
+                jobs=jobs,
+                executor=ex,
+                warmup=warmup,
+                precision=precision,
+                max_replications=max_replications,
+                tables=tables,
+                output=(
+                    TableOutput(str(dest.tmp), table_format)
+                    if dest is not None and tables != "none"
+                    else None
+                ),
+                progress=progress,
+            )
+    except BaseException:
+        if dest is not None:
+            dest.abort()
+        raise
+    _honest([result])
+    if dest is None:
+        return result
+    written = store.write(
+        result, dest, charts=run_charts if charts else None, table_format=table_format
+    )
+    _notes(written)
+    if result.tables is not None:
+        from dataclasses import replace
+
+        result = replace(result, tables=result.tables.moved_to(written.folder))
+    return result
+
+
+def _distinct(sources: Sequence[Any], scenarios: Sequence[Scenario]) -> None:
+    """Scenarios of a comparison are told apart by name: a repeated name is a located error."""
+    seen: dict[str, Any] = {}
+    problems = []
+    for src, sc in zip(sources, scenarios, strict=True):
+        name = sc.scenario.name
+        where = str(src) if not isinstance(src, Scenario) else f"<scenario {name}>"
+        if name in seen:
+            problems.append(
+                Problem(
+                    where,
+                    "scenario.name",
+                    f"{name!r} is also the name of {seen[name]}; give each scenario of a "
+                    "comparison its own name",
+                )
+            )
+        else:
+            seen[name] = where
+    if problems:
+        raise ScenarioError(problems)
+
+
+def _compared(
+    scenarios: Sequence[Scenario],
+    dest: store.Destination | None,
+    executor: Executor | None,
+    scheduler: str | None,
+    **kwargs: Any,
+) -> Comparison:
+    """Run the comparison (the output folder already checked); abort the folder on failure."""
+    from sim.experiment.compare import compare as _compare
+
+    try:
+        with _executor(executor, scheduler) as ex:
+            comp = _compare(scenarios[0], *scenarios[1:], executor=ex, **kwargs)
+    except BaseException:
+        if dest is not None:
+            dest.abort()
+        raise
+    _honest(comp.results)
+    return comp
+
+
+def compare(
+    baseline: str | Path | Scenario,
+    *alternatives: str | Path | Scenario,
+    replications: int | None = None,
+    seed: int | None = None,
+    jobs: int = 1,
+    executor: Executor | None = None,
+    precision: float | None = None,
+    max_replications: int = 200,
+    scheduler: str | None = None,
+    out: str | Path | None = None,
+    overwrite: bool = False,
+    charts: bool = True,
+    progress: Progress | None = None,
+    allow_outside: bool = False,
+) -> Comparison:
+    """Run a baseline and alternatives on the same seeds; paired deltas with 95% CIs.
+
+    ``precision`` adds replications until every alternative's paired delta of approval time is
+    known to within that share of itself. With ``out``, the comparison table, every scenario's
+    summary, the provenance and the charts go into a new results folder (checked first).
+    """
+    check_values(
+        seed=seed,
+        replications=replications,
+        precision=precision,
+        max_replications=max_replications,
+        scheduler=scheduler,
+    )
+    sources = (baseline, *alternatives)
+    scenarios = [open_scenario(s, allow_outside=allow_outside) for s in sources]
+    _distinct(sources, scenarios)
+    dest = store.prepare(out, overwrite) if out is not None else None
+    comp = _compared(
+        scenarios,
+        dest,
+        executor,
+        scheduler,
+        replications=replications,
+        seed=seed,
+        jobs=jobs,
+        precision=precision,
+        max_replications=max_replications,
+        progress=progress,
+    )
+    if dest is not None:
+        _notes(store.write(comp, dest, charts=comparison_charts if charts else None))
+    return comp
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """A committee briefing: the comparison behind it and where its PDF is."""
+
+    comparison: Comparison
+    folder: Path
+    pdf: Path
+
+    def __repr__(self) -> str:
+        return f"Briefing({self.pdf})\n{self.comparison!r}"
+
+    def _repr_html_(self) -> str:
+        return f"<p>briefing: <code>{self.pdf}</code></p>" + self.comparison._repr_html_()
+
+
+def brief(
+    baseline: str | Path | Scenario,
+    *alternatives: str | Path | Scenario,
+    lang: str = "en",
+    out: str | Path | None = None,
+    overwrite: bool = False,
+    replications: int | None = None,
+    seed: int | None = None,
+    jobs: int = 1,
+    executor: Executor | None = None,
+    precision: float | None = None,
+    max_replications: int = 200,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    allow_outside: bool = False,
+) -> Briefing:
+    """The committee briefing of a baseline and alternatives: a PDF, its charts, the tables.
+
+    Written into ``out`` (default ``results/brief-<baseline>-<timestamp>``), a new folder checked
+    before the run. ``lang="zh"`` needs a CJK font and says so before the run when none is found.
+    """
+    if lang not in ("en", "zh"):
+        raise UsageError(f"lang must be en or zh (got {lang!r})")
+    if lang == "zh":
+        from sim.report.fonts import FontMissing, require_cjk_font
+
+        try:
+            require_cjk_font()
+        except FontMissing as exc:
+            raise UsageError(f"--lang zh: {exc}") from None
+    check_values(
+        seed=seed,
+        replications=replications,
+        precision=precision,
+        max_replications=max_replications,
+        scheduler=scheduler,
+    )
+    sources = (baseline, *alternatives)
+    scenarios = [open_scenario(s, allow_outside=allow_outside) for s in sources]
+    _distinct(sources, scenarios)
+    folder = out if out is not None else store.default_folder(f"brief-{scenarios[0].scenario.name}")
+    dest = store.prepare(folder, overwrite)
+    comp = _compared(
+        scenarios,
+        dest,
+        executor,
+        scheduler,
+        replications=replications,
+        seed=seed,
+        jobs=jobs,
+        precision=precision,
+        max_replications=max_replications,
+        progress=progress,
+    )
+    made: dict[str, Path] = {}
+
+    def write_pdf(tmp: Path) -> None:
+        from sim.report.brief import write_brief
+
+        made["pdf"] = Path(write_brief(comp, tmp, lang=lang))
+
+    written = store.write(comp, dest, extra=write_pdf)
+    if "pdf" not in made:
+        why = "; ".join(written.notes) or "no PDF was made"
+        raise OutputError(
+            f"the briefing could not be written ({why}); the comparison tables are in "
+            f"{written.folder}"
+        )
+    _notes(written)
+    return Briefing(comp, written.folder, written.folder / made["pdf"].name)
+
+
+def sweep(
+    file: str | Path,
+    *,
+    out: str | Path | None = None,
+    jobs: int = 1,
+    executor: Executor | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    limit: int | None = None,
+) -> SweepResult:
+    """Run a sweep file's design points and sensitivity analyses, resuming in its folder.
+
+    The folder (default ``results/sweep-<name>``) is the sweep's store: run again after an
+    interruption to resume. Replications of other inputs found there are kept but not used.
+    """
+    check_values(scheduler=scheduler)
+    from sim.experiment import sweep as sw
+
+    s = sw.load_sweep(file)
+    folder = Path(out) if out is not None else Path("results") / f"sweep-{store.slug(s.info.name)}"
+    for n in sw.open_folder(s, folder):
+        note(n)
+    with _executor(executor, scheduler) as ex:
+        result = sw.run_sweep(s, folder, jobs=jobs, executor=ex, progress=progress, limit=limit)
+    _notes(store.write(result, folder, charts=sweep_charts))
+    return result
+
+
+def _executor(executor: Executor | None, scheduler: str | None):
+    if executor is not None and scheduler is not None:
+        raise UsageError("give an executor or a scheduler address, not both")
+    if executor is not None:
+        from contextlib import nullcontext
+
+        return nullcontext(executor)
+    return executor_for(scheduler)
