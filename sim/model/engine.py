@@ -334,9 +334,7 @@ class Case:
     def needs(self, i: int) -> bool:
         """Whether this case handles item ``i`` now (its draw, flags, branch and variant)."""
         it = self.plan.items[i]
-        if it.when and not all(
-            (c[1:] not in self.flags) if c[0] == "!" else (c in self.flags) for c in it.when
-        ):
+        if it.when and not self.flags.issuperset(it.when):
             return False
         if it.when_not and not self.flags.isdisjoint(it.when_not):
             return False
