@@ -34,6 +34,8 @@ _EXPORTS = {
     "sweep": ("sim.commands", "sweep"),
     "brief": ("sim.commands", "brief"),
     "check": ("sim.commands", "check"),
+    "advise": ("sim.commands", "advise"),
+    "calibrate": ("sim.commands", "calibrate"),
     "explain": ("sim.commands", "explain"),
     "levers": ("sim.commands", "levers"),
     "open_scenario": ("sim.commands", "open_scenario"),

@@ -4,9 +4,10 @@ Each subcommand parses its arguments, calls the public API (``sim.run``, ``sim.c
 ``sim.sweep``, ``sim.brief``, ``sim.check``, ...) and prints; it computes nothing, opens no file
 and imports neither pandas nor matplotlib (the API loads them when a command needs them, so
 ``--help`` is instant). Every value is checked by the API before any work starts. Exit status 0
-on success; 2 on a scenario or usage problem, one line per problem, no traceback; 1 when results
-could not be written after the run (the line says where what was computed is kept); 130 when
-interrupted.
+on success; 2 on a scenario or usage problem, one line per problem, no traceback; 3 when a
+scenario is overloaded (``check``; or refused by ``run``, ``compare``, ``brief``, ``sweep``,
+``advise`` without ``--allow-unstable``); 1 when results could not be written after the run (the
+line says where what was computed is kept); 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ from typing import Any, NoReturn
 
 import sim
 from sim._version import __version__
-from sim.experiment.errors import OutputError, UsageError
+from sim.experiment.errors import OutputError, Unstable, UsageError
 from sim.experiment.limits import MAX_JOBS, MAX_REPLICATIONS, MAX_SEED
 from sim.scenario.load import ScenarioError
 
-EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, EXIT_UNSTABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -125,6 +126,16 @@ def _reform_option(p: argparse.ArgumentParser) -> None:
         help="switch a lever on after the file's own (repeatable; see 'approvalsim reforms'); "
         "for a lever the file already has, the keys given replace the file's and the others are "
         "kept (a note says what changed)",
+    )
+
+
+def _unstable_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--allow-unstable",
+        action="store_true",
+        help="simulate an overloaded scenario anyway (a department at or above 100%% load, "
+        "refused otherwise with exit 3): the run stops at the horizon and says how far the "
+        "queue had grown",
     )
 
 
@@ -271,35 +282,44 @@ def _notes() -> Iterator[None]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Validate scenario files and report each department's offered load."""
-    status = EXIT_OK
+    """Validate scenario files and report each department's offered load.
+
+    Exit 2 when a file is invalid; otherwise 3 when a department is overloaded.
+    """
+    invalid = overloaded = False
     for f in args.files:
         try:
             c = sim.check(f, allow_outside=args.allow_outside)
         except ScenarioError as exc:
             _err(str(exc))
-            status = EXIT_USAGE
+            invalid = True
             continue
         sc = c.scenario
         print(
             f"{f}: ok ({len(sc.departments)} departments, {len(sc.items)} items, "
             f"{len(sc.case_types)} case types)"
         )
-        rows = [["department", "staff", "demand h/yr", "open h/yr", "load"]]
+        rows = [["department", "staff", "tasks/yr", "demand h/yr", "open h/yr", "load", "needs"]]
         rows += [
             [
                 ld.department,
                 str(ld.staff),
+                f"{ld.tasks_per_year:,.0f}",
                 f"{ld.demand_hours:,.0f}",
                 f"{ld.open_hours:,.0f}",
                 f"{ld.load:.2f}",
+                str(ld.staff_needed) if not ld.stable else "",
             ]
             for ld in c.loads
         ]
         print(_table(rows))
+        print("(load: every visit, correction and loop counted by the traffic equations)")
         for w in c.warnings:
-            _err(f"warning: {w}")
-    return status
+            _err(f"overloaded: {f}: {w}")
+        overloaded |= not c.stable
+    if invalid:
+        return EXIT_USAGE
+    return EXIT_UNSTABLE if overloaded else EXIT_OK
 
 
 def _values(args: argparse.Namespace, **more: Any) -> None:
@@ -323,8 +343,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario's replications; write tables, summary, provenance and charts."""
     _values(args, tables=args.tables, table_format=args.table_format, warmup=args.warmup)
     sc = sim.open_scenario(args.file, _reforms(args), allow_outside=args.allow_outside)
-    for w in sim.check(sc).warnings:
-        _err(f"warning: {w}")
     out = args.out or sim.default_folder(sc.scenario.name)
     with sim.ProgressBar("run") as bar:
         result = sim.run(
@@ -341,6 +359,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             out=out,
             overwrite=args.overwrite,
             progress=bar,
+            allow_unstable=args.allow_unstable,
+            event_log=args.event_log,
         )
     if result.assumed_calendar_years:
         years = ", ".join(map(str, result.assumed_calendar_years))
@@ -355,9 +375,42 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     print(_headline(result))
     _say_unfinished(result)
+    _say_days(result)
+    _say_theory(result)
     _say_precision(result.precision)
+    if args.event_log:
+        print(f"event log: {out}/events.{args.event_log}")
     print(f"\nwritten to {out}/")
     return EXIT_OK
+
+
+def _say_days(result: Any) -> None:
+    """Where the days go: the critical path's split by kind and department, the bottleneck."""
+    from sim.analysis import critical
+
+    if critical.available(result):
+        print()
+        print("\n".join(critical.describe(result)))
+
+
+def _say_theory(result: Any) -> None:
+    """Queueing theory's mean wait beside the simulated one, where the theory covers it."""
+    from sim.analysis.queueing import theory_waits
+
+    rows = [["department", "load", "simulated wait h", "theory wait h", "formula"]]
+    for t in theory_waits(result.scenario, result.departments):
+        rows.append(
+            [
+                t["department"],
+                _num(t["load"]),
+                _num(t["simulated_wait_h"]),
+                _num(t["theory_wait_h"]),
+                t["formula"],
+            ]
+        )
+    if len(rows) > 1:
+        print("\nqueueing theory (always-open departments fed by Poisson arrivals):")
+        print(_table(rows))
 
 
 def _comparison_table(comp: Any) -> str:
@@ -400,6 +453,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             overwrite=args.overwrite,
             progress=bar,
             allow_outside=args.allow_outside,
+            allow_unstable=args.allow_unstable,
         )
     if args.format == "json":
         print(json.dumps(comp.records(), indent=1, ensure_ascii=False))
@@ -407,6 +461,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         sys.stdout.write(sim.csv_text(comp.table))
     else:
         print(_comparison_table(comp))
+        _say_days_lost(comp)
         for r in comp.results:
             share = r.unfinished_share
             if share > 0:
@@ -418,6 +473,34 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.out:
         _err(f"written to {args.out}/")
     return EXIT_OK
+
+
+def _say_days_lost(comp: Any) -> None:
+    """The critical-path days each alternative removed, by kind (paired, 95% CI)."""
+    from sim.analysis import critical
+
+    if not all(critical.available(r) for r in comp.results):
+        return
+    table = critical.days_lost_table(comp)
+    table = table[table["level"] == "kind"]
+    rows = [["scenario", "kind", "baseline wd", "alternative wd", "removed", "95% CI"]]
+    for _, r in table.iterrows():
+        rows.append(
+            [
+                str(r["scenario"]),
+                str(r["name"]),
+                _num(r["base_wd"], ".1f"),
+                _num(r["alternative_wd"], ".1f"),
+                _num(r["lost_mean"], "+.1f"),
+                f"[{_num(r['lost_low'], '+.1f')}, {_num(r['lost_high'], '+.1f')}]",
+            ]
+        )
+    print("\nwhere the days go: critical-path working days per project each kind lost")
+    print(_table(rows))
+    for r in comp.results:
+        b = critical.bottleneck(r)
+        if b:
+            print(f"bottleneck of {r.scenario.scenario.name}: {b.department} ({b.share:.0%})")
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
@@ -437,6 +520,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             progress=bar,
             allow_outside=args.allow_outside,
+            allow_unstable=args.allow_unstable,
         )
     _say_precision(b.comparison.precision)
     print(f"briefing written to {b.pdf}")
@@ -449,7 +533,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     bar = sim.ProgressBar("sweep") if not args.quiet else None
     try:
         s = sim.sweep(
-            args.file, out=args.out, jobs=_jobs(args), scheduler=args.scheduler, progress=bar
+            args.file,
+            out=args.out,
+            jobs=_jobs(args),
+            scheduler=args.scheduler,
+            progress=bar,
+            allow_unstable=args.allow_unstable,
         )
     finally:
         if bar is not None:
@@ -497,6 +586,54 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         ]
         print(_table(rows))
     print(f"\nwritten to {s.folder}/")
+    return EXIT_OK
+
+
+def cmd_advise(args: argparse.Namespace) -> int:
+    """Rank staffing changes by paired replications (common random numbers), with screening."""
+    sim.check_values(jobs=args.jobs, force_jobs=args.force_jobs, scheduler=args.scheduler)
+    with sim.ProgressBar("advise") as bar:
+        adv = sim.advise(
+            args.file,
+            staff=args.staff,
+            moves=args.move or (),
+            seed=args.seed,
+            batch=args.batch,
+            max_replications=args.max_replications,
+            jobs=_jobs(args),
+            scheduler=args.scheduler,
+            progress=bar,
+            allow_outside=args.allow_outside,
+            allow_unstable=args.allow_unstable,
+        )
+    print(
+        f"{args.file}: mean lead time {_num(adv.baseline_wd, '.1f')} working days; "
+        f"{adv.replications} paired replications (common random numbers), seed {adv.seed}"
+    )
+    rows = [["candidate", "reps", "lead wd", "cut wd", "95% CI", "max load", "status"]]
+    for _, r in adv.table.iterrows():
+        rows.append(
+            [
+                str(r["candidate"]),
+                str(r["replications"]),
+                _num(r["lead_wd"], ".1f"),
+                _num(r["gain_wd"], "+.2f"),
+                f"[{_num(r['gain_low'], '+.2f')}, {_num(r['gain_high'], '+.2f')}]",
+                _num(r["max_load"]),
+                str(r["status"]),
+            ]
+        )
+    print(_table(rows))
+    if adv.best:
+        print(f"\nbest: {adv.best}")
+    return EXIT_OK
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Fit a scenario to an event log and write it to a new file."""
+    cal, path = sim.calibrate(args.log, args.scenario, args.out, allow_outside=args.allow_outside)
+    print("\n".join(cal.lines()))
+    print(f"\nwritten to {path} (it passes approvalsim check)")
     return EXIT_OK
 
 
@@ -568,6 +705,14 @@ def build_parser() -> argparse.ArgumentParser:
         default="parquet",
         help="file format of the tables, streamed to disk as the run goes (default: parquet)",
     )
+    p.add_argument(
+        "--event-log",
+        choices=("xes", "csv"),
+        help="also write the task and activity tables as a process-mining event log "
+        "(events.xes or events.csv: case, activity, timestamp, resource, lifecycle start/"
+        "complete; pm4py reads it); needs --tables all",
+    )
+    _unstable_option(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser(
@@ -587,6 +732,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="output format (default: table)",
     )
     _output(p, "none: print only")
+    _unstable_option(p)
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser(
@@ -607,6 +753,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="language of text and charts (zh needs a CJK font, or it stops before the run)",
     )
     _output(p, "results/brief-<baseline>-<timestamp>")
+    _unstable_option(p)
     p.set_defaults(func=cmd_brief)
 
     p = sub.add_parser(
@@ -638,7 +785,68 @@ def build_parser() -> argparse.ArgumentParser:
         "--scheduler", metavar="ADDRESS", help="Dask scheduler address (tcp://HOST:PORT)"
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _unstable_option(p)
     p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser(
+        "advise",
+        help="where more staff (or staff moved) cut lead time most",
+        description="Try K more staff in each department with work (and, for K > 1, spread by "
+        "load), or the moves given, and rank them by the mean lead time they cut: paired "
+        "replications on common random numbers, run in batches; after each batch a candidate "
+        "whose 95%% CI of the difference to the best lies below zero is dropped (sequential "
+        "screening). Candidates that would overload a department are not run.",
+    )
+    p.add_argument("file", help="scenario file (TOML)")
+    p.add_argument("--staff", metavar="+K", help="staff to add, e.g. +2")
+    p.add_argument(
+        "--move",
+        action="append",
+        metavar="FROM:TO[:N]",
+        help="move N staff (default 1) from department FROM to TO (repeatable: each a candidate)",
+    )
+    p.add_argument("--seed", type=_int, help="root seed (default: the scenario's)")
+    p.add_argument(
+        "--batch", type=_int, default=3, help="replications per screening round (default: 3)"
+    )
+    p.add_argument(
+        "--max-replications",
+        type=_int,
+        default=20,
+        help="most paired replications per candidate (default: 20)",
+    )
+    p.add_argument(
+        "--jobs", "-j", type=_int, help="worker processes (default: all cores); same numbers"
+    )
+    p.add_argument("--force-jobs", action="store_true", help="allow more workers than cores")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address")
+    p.add_argument(
+        "--allow-outside",
+        action="store_true",
+        help="let scenario files read 'extends' and CSV files outside their own folder tree",
+    )
+    _unstable_option(p)
+    p.set_defaults(func=cmd_advise)
+
+    p = sub.add_parser(
+        "calibrate",
+        help="fit a scenario to an event log (CSV or XES)",
+        description="Fit each item's effort and delay distributions (maximum likelihood; the "
+        "family with the smallest AIC among exponential, gamma and lognormal, its KS distance "
+        "reported), correction and loop probabilities and arrival rates from an event log, on "
+        "top of a base scenario that names the items, steps and departments; write the result "
+        "to a new scenario file (never overwriting one) and report every fit and what was kept "
+        "from the base.",
+    )
+    p.add_argument("log", help="event log (.csv or .xes)")
+    p.add_argument("--scenario", required=True, help="base scenario file (TOML)")
+    p.add_argument("--out", "-o", required=True, help="the new scenario file (.toml)")
+    p.add_argument(
+        "--allow-outside",
+        action="store_true",
+        help="let scenario files read 'extends' and CSV files outside their own folder tree",
+    )
+    p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser(
         "reforms",
@@ -665,7 +873,9 @@ def build_parser() -> argparse.ArgumentParser:
         "check",
         help="validate scenario files and show departments' load",
         description="Validate scenario files (schema, references, cycles, levers) and print "
-        "each department's offered load; exit 2 on problems.",
+        "each department's offered load from the traffic equations (every visit, correction "
+        "and loop counted); exit 2 on problems, 3 when a department is at or above 100%% load "
+        "(named with the staff it would need).",
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="scenario files (TOML)")
     p.add_argument(
@@ -686,6 +896,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (ScenarioError, UsageError) as exc:
             _err(str(exc))
             return EXIT_USAGE
+        except Unstable as exc:
+            for line in exc.lines:
+                _err(f"overloaded: {line}")
+            return EXIT_UNSTABLE
         except OutputError as exc:
             _err(f"error: {exc}")
             return EXIT_OUTPUT

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.analysis.queueing import Load, offered_load
+from sim.analysis.queueing import Load, offered_load, overload_lines
 from sim.api import load as _load
 from sim.experiment import store
 from sim.experiment.driver import Progress, TableOutput
@@ -35,12 +35,15 @@ from sim.experiment.limits import MAX_JOBS, MAX_SEED
 from sim.experiment.results import Comparison, RunResult, SweepResult
 from sim.experiment.runner import check_run_values
 from sim.experiment.sinks import FORMATS
+from sim.experiment.stability import at_horizon, backlog_line, check_stable, reformed
 from sim.reforms import LEVERS, Account, apply_all
 from sim.scenario.load import Problem, ScenarioError
 from sim.scenario.schema import Scenario
 
 __all__ = [
     "Briefing",
+    "advise",
+    "calibrate",
     "Caution",
     "Check",
     "Note",
@@ -170,23 +173,26 @@ class Check:
 
     @property
     def warnings(self) -> list[str]:
-        """One line per overloaded department (a queue that grows without bound)."""
-        return [
-            f"department {ld.department!r} is overloaded: load {ld.load:.2f} >= 1 "
-            f"({ld.demand_hours:,.0f} staff hours of work a year for {ld.open_hours:,.0f} open); "
-            "its queue grows without bound"
-            for ld in self.loads
-            if not ld.stable
-        ]
+        """One line per overloaded department: its load and the staff it would need."""
+        return overload_lines(self.loads)
+
+    @property
+    def stable(self) -> bool:
+        """Whether every department can keep up (no load at or above 1)."""
+        return all(ld.stable for ld in self.loads)
 
 
 def check(source: str | Path | Scenario, *, allow_outside: bool = False) -> Check:
-    """Validate a scenario (file) and compute every department's offered load."""
+    """Validate a scenario (file) and compute every department's offered load.
+
+    The loads come from the traffic equations (every visit, correction and loop counted) of the
+    scenario as it would run, its levers applied.
+    """
     sc = open_scenario(source, allow_outside=allow_outside)
     return Check(
         str(source) if not isinstance(source, Scenario) else sc.scenario.name,
         sc,
-        tuple(offered_load(sc)),
+        tuple(offered_load(reformed(sc))),
     )
 
 
@@ -251,6 +257,10 @@ def run_charts(result: RunResult) -> Iterator[tuple[str, Any]]:
         yield "typical_case", _saver(charts.swimlane_chart, result)
     if result.has("cases"):
         yield "trips", _saver(charts.trips_chart, [result])
+    from sim.analysis.critical import available
+
+    if available(result):  # needs no table: added up while the run went
+        yield "critical_path", _saver(charts.critical_path_chart, result)
 
 
 def comparison_charts(result: Comparison) -> Iterator[tuple[str, Any]]:
@@ -260,6 +270,9 @@ def comparison_charts(result: Comparison) -> Iterator[tuple[str, Any]]:
     yield "comparison", _saver(charts.comparison_chart, result)
     if all(r.has("cases") for r in result.results):
         yield "trips", _saver(charts.trips_chart, list(result.results))
+    table = charts.days_go_table(list(result.results))
+    if table is not None:  # where the days go, per scenario (the critical path)
+        yield "days_go", _saver(charts.days_go_chart, table, list(result.results))
 
 
 def sweep_charts(result: SweepResult) -> Iterator[tuple[str, Any]]:
@@ -312,6 +325,8 @@ def run(
     progress: Progress | None = None,
     reforms: Mapping[str, Mapping[str, Any]] | None = None,
     allow_outside: bool = False,
+    allow_unstable: bool = False,
+    event_log: str | None = None,
 ) -> RunResult:
     """Run a scenario (a file or a :class:`Scenario`): apply its levers, run its replications.
 
@@ -324,7 +339,13 @@ def run(
     With ``out``, the results folder is checked *before* the run (new, or ours with
     ``overwrite``) and written atomically: the kept tables are streamed there while the run goes
     (``table_format`` parquet or csv), then the summary, the resolved scenario, the provenance and
-    the charts; the result's tables are then read from there.
+    the charts; the result's tables are then read from there. ``event_log="xes"`` or ``"csv"``
+    adds ``events.xes`` / ``events.csv``, the task and activity tables as a process-mining event
+    log (needs ``out`` and all tables kept).
+
+    An overloaded scenario (a department at or above 100% load) is refused with
+    :class:`~sim.experiment.stability.Unstable` unless ``allow_unstable``; then the run stops at
+    the horizon and a :class:`Caution` says how far the queue had grown.
     """
     check_values(
         seed=seed,
@@ -338,7 +359,12 @@ def run(
     )
     from sim.experiment import runner
 
+    if event_log is not None:
+        _check_event_log(event_log, tables, out)
     sc = open_scenario(scenario, reforms, allow_outside=allow_outside)
+    unstable = _stable([("", sc)], allow_unstable)
+    if unstable:
+        sc = at_horizon(sc)
     dest = store.prepare(out, overwrite) if out is not None else None
     try:
         with _executor(executor, scheduler) as ex:
@@ -364,10 +390,16 @@ def run(
             dest.abort()
         raise
     _honest([result])
+    if unstable:
+        note(backlog_line(result), Caution)
     if dest is None:
         return result
     written = store.write(
-        result, dest, charts=run_charts if charts else None, table_format=table_format
+        result,
+        dest,
+        charts=run_charts if charts else None,
+        table_format=table_format,
+        extra=_event_log_writer(result, event_log) if event_log else None,
     )
     _notes(written)
     if result.tables is not None:
@@ -375,6 +407,41 @@ def run(
 
         result = replace(result, tables=result.tables.moved_to(written.folder))
     return result
+
+
+def _stable(pairs: Sequence[tuple[str, Scenario]], allow: bool) -> list[str]:
+    """Refuse overloaded scenarios (``Unstable``) unless ``allow``: then a Caution per line."""
+    lines = check_stable(pairs, allow)
+    for line in lines:
+        note(f"{line}; simulating up to the horizon only (--allow-unstable)", Caution)
+    return lines
+
+
+def _labels(sources: Sequence[Any], scenarios: Sequence[Scenario]) -> list[tuple[str, Scenario]]:
+    return [
+        (str(src) if not isinstance(src, Scenario) else sc.scenario.name, sc)
+        for src, sc in zip(sources, scenarios, strict=True)
+    ]
+
+
+def _check_event_log(fmt: str, tables: str, out: Any) -> None:
+    from sim.experiment.eventlog import FORMATS
+
+    if fmt not in FORMATS:
+        raise UsageError(f"event log format must be one of {', '.join(FORMATS)} (got {fmt!r})")
+    if tables != "all":
+        raise UsageError("an event log needs the task and activity tables: keep all tables")
+    if out is None:
+        raise UsageError("an event log is written into the results folder: give out")
+
+
+def _event_log_writer(result: RunResult, fmt: str):
+    def write(folder: Path) -> None:
+        from sim.experiment.eventlog import event_log, write_event_log
+
+        write_event_log(event_log(result), folder / f"events.{fmt}", fmt)
+
+    return write
 
 
 def _distinct(sources: Sequence[Any], scenarios: Sequence[Scenario]) -> None:
@@ -435,12 +502,15 @@ def compare(
     charts: bool = True,
     progress: Progress | None = None,
     allow_outside: bool = False,
+    allow_unstable: bool = False,
 ) -> Comparison:
     """Run a baseline and alternatives on the same seeds; paired deltas with 95% CIs.
 
     ``precision`` adds replications until every alternative's paired delta of approval time is
     known to within that share of itself. With ``out``, the comparison table, every scenario's
     summary, the provenance and the charts go into a new results folder (checked first).
+    Overloaded scenarios are refused unless ``allow_unstable`` (then every scenario stops at its
+    horizon, so that the pairs stay comparable).
     """
     check_values(
         seed=seed,
@@ -452,6 +522,8 @@ def compare(
     sources = (baseline, *alternatives)
     scenarios = [open_scenario(s, allow_outside=allow_outside) for s in sources]
     _distinct(sources, scenarios)
+    if _stable(_labels(sources, scenarios), allow_unstable):
+        scenarios = [at_horizon(sc) for sc in scenarios]
     dest = store.prepare(out, overwrite) if out is not None else None
     comp = _compared(
         scenarios,
@@ -500,6 +572,7 @@ def brief(
     scheduler: str | None = None,
     progress: Progress | None = None,
     allow_outside: bool = False,
+    allow_unstable: bool = False,
 ) -> Briefing:
     """The committee briefing of a baseline and alternatives: a PDF, its charts, the tables.
 
@@ -525,6 +598,8 @@ def brief(
     sources = (baseline, *alternatives)
     scenarios = [open_scenario(s, allow_outside=allow_outside) for s in sources]
     _distinct(sources, scenarios)
+    if _stable(_labels(sources, scenarios), allow_unstable):
+        scenarios = [at_horizon(sc) for sc in scenarios]
     folder = out if out is not None else store.default_folder(f"brief-{scenarios[0].scenario.name}")
     dest = store.prepare(folder, overwrite)
     comp = _compared(
@@ -566,6 +641,7 @@ def sweep(
     scheduler: str | None = None,
     progress: Progress | None = None,
     limit: int | None = None,
+    allow_unstable: bool = False,
 ) -> SweepResult:
     """Run a sweep file's design points and sensitivity analyses, resuming in its folder.
 
@@ -576,6 +652,10 @@ def sweep(
     from sim.experiment import sweep as sw
 
     s = sw.load_sweep(file)
+    points = sw.merge_points(*sw.designs(s).values())
+    labelled = [(f"{file} point {label}", s.scenario(over)) for label, over in points]
+    if _stable(labelled, allow_unstable):
+        s.stop_unstable_at_horizon()
     folder = Path(out) if out is not None else Path("results") / f"sweep-{store.slug(s.info.name)}"
     for n in sw.open_folder(s, folder):
         note(n)
@@ -583,6 +663,101 @@ def sweep(
         result = sw.run_sweep(s, folder, jobs=jobs, executor=ex, progress=progress, limit=limit)
     _notes(store.write(result, folder, charts=sweep_charts))
     return result
+
+
+def advise(
+    scenario: str | Path | Scenario,
+    staff: int | str | None = None,
+    moves: Sequence[str] = (),
+    *,
+    seed: int | None = None,
+    batch: int = 3,
+    max_replications: int = 20,
+    delta: float | None = None,
+    jobs: int = 1,
+    executor: Executor | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    allow_outside: bool = False,
+    allow_unstable: bool = False,
+):
+    """Where more staff (``staff="+K"``) or staff moved (``"FROM:TO[:N]"``) cut lead time most.
+
+    Candidates are ranked by paired replications under common random numbers, with sequential
+    screening (:mod:`sim.experiment.advise`). Returns an :class:`~sim.experiment.advise.Advice`.
+    """
+    from sim.experiment import advise as adv
+    from sim.experiment.driver import Driver
+
+    check_values(seed=seed, replications=max_replications, scheduler=scheduler)
+    if staff is None and not moves:
+        raise UsageError("say what to try: more staff (staff=+K) or moves (FROM:TO[:N])")
+    sc = open_scenario(scenario, allow_outside=allow_outside)
+    label = str(scenario) if not isinstance(scenario, Scenario) else ""
+    if _stable([(label, sc)], allow_unstable):
+        sc = at_horizon(sc)
+    base = reformed(sc)
+    try:
+        candidates = adv.staff_candidates(base, adv.parse_staff(staff)) if staff else []
+        candidates += [adv.parse_move(m, base) for m in moves]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if not candidates:
+        raise UsageError("no department has work to add staff to")
+    with _executor(executor, scheduler) as ex:
+        with Driver(jobs=jobs, executor=ex, progress=progress) as driver:
+            try:
+                return adv.advise(
+                    base,
+                    candidates,
+                    seed=seed,
+                    batch=batch,
+                    max_replications=max_replications,
+                    delta=delta,
+                    evaluate=adv.driver_evaluate(driver),
+                )
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+
+
+def calibrate(
+    log: str | Path,
+    scenario: str | Path | Scenario,
+    out: str | Path,
+    *,
+    allow_outside: bool = False,
+):
+    """Fit a scenario to an event log (CSV or XES) and write it to the new file ``out``.
+
+    Returns ``(calibration, path)``: every fit with its quality and what was kept from the base
+    scenario (:mod:`sim.experiment.calibrate`). An existing ``out`` is never overwritten.
+    """
+    from sim.experiment.calibrate import calibrate as fit
+    from sim.experiment.calibrate import write_scenario
+    from sim.experiment.eventlog import LogError, read_event_log
+
+    target = Path(out)
+    if target.exists() or target.is_symlink():
+        raise UsageError(f"{target}: already exists; not overwriting it (choose a new name)")
+    if target.suffix.lower() != ".toml":
+        raise UsageError(f"{target}: the calibrated scenario is a TOML file (name it *.toml)")
+    if not target.parent.is_dir():
+        raise UsageError(f"{target.parent}: no such folder")
+    sc = open_scenario(scenario, allow_outside=allow_outside)
+    try:
+        events = read_event_log(log)
+    except LogError as exc:
+        raise UsageError(str(exc)) from None
+    result = fit(events, sc)
+    header = [
+        f"Calibrated by approvalsim from the event log {Path(log).name}",
+        f"on top of the scenario {scenario if not isinstance(scenario, Scenario) else ''}",
+    ]
+    try:
+        path = write_scenario(result, target, header)
+    except FileExistsError as exc:
+        raise UsageError(str(exc)) from None
+    return result, path
 
 
 def _executor(executor: Executor | None, scheduler: str | None):

@@ -381,8 +381,15 @@ def test_unfinished_cases_are_said_and_warned(tmp_path, capsys):
         .replace("per_year = 2000", "per_year = 20000"),
         encoding="utf-8",
     )
+    # an overloaded scenario is refused (issue 10) unless --allow-unstable
     code, out, err = run_main(capsys, "run", str(s), "-j", "1", "-o", str(tmp_path / "r"))
+    assert code == 3 and "'desk' is overloaded: load 2.28" in err
+    assert not (tmp_path / "r").exists()
+    code, out, err = run_main(
+        capsys, "run", str(s), "-j", "1", "-o", str(tmp_path / "r"), "--allow-unstable"
+    )
     assert code == 0, err
+    assert "still growing at the horizon" in err
     assert "unfinished:" in out and "conditional on finishing" in out
     assert any(
         line.startswith("warning:") and "did not finish" in line for line in err.splitlines()

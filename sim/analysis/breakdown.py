@@ -89,12 +89,15 @@ def utilisation_over_time(result, freq: str = "MS") -> pd.DataFrame:
 
 
 def bottleneck(result) -> tuple[str, float]:
-    """The department whose tasks wait longest on average, and that mean wait in hours."""
-    d = result.departments.groupby("department")["mean_wait_h"].mean()
-    d = d.dropna()
-    if d.empty:
-        return "", float("nan")
-    return str(d.idxmax()), float(d.max())
+    """The bottleneck: the department with the largest share of critical-path days, and that share.
+
+    (See :mod:`sim.analysis.critical`; the department where tasks wait longest is not it: a
+    20-hour wait beside a 271-day approval says little.) ``("", nan)`` when none.
+    """
+    from sim.analysis.critical import bottleneck as critical_bottleneck
+
+    b = critical_bottleneck(result)
+    return b.department, b.share
 
 
 def typical_case(result, replication: int = 0) -> int:

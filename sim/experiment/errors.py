@@ -7,6 +7,9 @@ else. It is raised *before* any simulation starts, and the command line exits wi
 :class:`OutputError` is something that went wrong *after* the simulation, while writing results
 (a disk that filled up, a folder whose permissions changed during the run). What was computed is
 kept, and the message says where.
+
+:class:`Unstable` is a scenario with a department at or above 100% load, refused before the run
+(exit status 3; see :mod:`sim.experiment.stability`).
 """
 
 from __future__ import annotations
@@ -22,3 +25,11 @@ class OutputError(OSError):
 
 class TablesNotKept(LookupError):
     """A table was asked for that the run did not keep (``tables="cases"`` or ``"none"``)."""
+
+
+class Unstable(Exception):
+    """An overloaded scenario: ``lines`` name each department at or above 100% load (exit 3)."""
+
+    def __init__(self, lines):
+        self.lines = list(lines)
+        super().__init__("\n".join(self.lines))

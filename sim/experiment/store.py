@@ -16,9 +16,11 @@ Rules, in the order they are checked — all *before* the simulation starts (:fu
   one line, never what was computed: a failed chart is a note, a failed rename keeps the folder
   under a visible name and says where (:class:`~sim.experiment.errors.OutputError`).
 
-:func:`write` writes any result: a run (tables, ``departments.csv``, ``summary.csv``/``.json``,
-the resolved scenario, provenance, charts), a comparison (``comparison.csv``/``.json``, every
-scenario's summary, charts) or a sweep's tables (``points.csv``, ``tornado.csv``, ``sobol.csv``).
+:func:`write` writes any result: a run (tables, ``departments.csv``, ``summary.csv``/``.json``
+with where the days go under ``critical_path``, ``critical.csv``, the resolved scenario,
+provenance, charts), a comparison (``comparison.csv``/``.json``, every scenario's summary, its
+``critical.csv`` and the paired critical-path days each alternative removed, ``days_lost.csv``,
+charts) or a sweep's tables (``points.csv``, ``tornado.csv``, ``sobol.csv``).
 Charts come through a hook (a function from the result to named figures), so this layer never
 imports the report layer. Every CSV is written with inert text cells (see :mod:`sinks`).
 """
@@ -41,6 +43,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.analysis import critical
 from sim.experiment.errors import OutputError, UsageError
 from sim.experiment.results import Comparison, RunResult, SweepResult
 from sim.experiment.sinks import FORMATS, feed, sink_for, write_csv
@@ -326,13 +329,16 @@ def summary_dict(result: RunResult) -> dict[str, Any]:
         }
         for _, r in result.summary.iterrows()
     ]
-    return {
+    out = {
         "scenario": result.scenario.scenario.name,
         "seed": result.seed,
         "replications": len(result.replications),
         "confidence": 0.95,
         "metrics": rows,
     }
+    if critical.available(result):
+        out["critical_path"] = critical.as_json(result)
+    return out
 
 
 def _charts(result: Any, hook: ChartHook | None, folder: Path, notes: list[str]) -> None:
@@ -369,12 +375,18 @@ def _run_contents(result: RunResult, folder: Path, table_format: str) -> None:
     write_csv(result.departments, folder / "departments.csv")
     write_csv(result.summary, folder / "summary.csv")
     write_json(folder / "summary.json", summary_dict(result))
+    if critical.available(result):
+        write_csv(critical.table(result), folder / "critical.csv")
     write_json(folder / "scenario.json", result.scenario.model_dump(mode="json", by_alias=True))
 
 
 def _comparison_contents(result: Comparison, folder: Path) -> None:
     write_csv(result.table, folder / "comparison.csv")
     write_json(folder / "comparison.json", result.records())
+    if all(critical.available(r) for r in result.results):
+        write_csv(critical.comparison_table(result), folder / "critical.csv")
+        if result.alternatives:
+            write_csv(critical.days_lost_table(result), folder / "days_lost.csv")
     summaries = [
         r.summary.assign(scenario=r.scenario.scenario.name)
         for r in result.results

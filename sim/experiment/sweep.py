@@ -58,6 +58,7 @@ from sim.api import CHECKS
 from sim.experiment.driver import Driver, Progress, Task, perform
 from sim.experiment.errors import UsageError
 from sim.experiment.results import SweepResult
+from sim.experiment.stability import at_horizon, unstable_lines
 from sim.experiment.store import MARK, is_ours, write_json
 from sim.reforms import LEVERS, apply_all
 from sim.scenario.load import (
@@ -145,9 +146,20 @@ class Sweep:
     sensitivity: Sensitivity | None = None
     _scenarios: dict[str, Scenario] = field(default_factory=dict)
     _ids: dict[str, str] = field(default_factory=dict)
+    _unstable_to_horizon: bool = False
+
+    def stop_unstable_at_horizon(self) -> None:
+        """Run overloaded design points up to the horizon only (``--allow-unstable``)."""
+        self._unstable_to_horizon = True
+        self._scenarios.clear()
+        self._ids.clear()
 
     def scenario(self, overrides: Mapping[str, Any]) -> Scenario:
-        """The validated, reformed scenario of one design point."""
+        """The validated, reformed scenario of one design point.
+
+        An overloaded point runs to its horizon only, once :meth:`stop_unstable_at_horizon`
+        was called (otherwise the sweep refuses it before anything runs).
+        """
         text = json.dumps(overrides, sort_keys=True, default=str)
         if text not in self._scenarios:
             data = deep_merge(self.base_data, {})
@@ -159,7 +171,10 @@ class Sweep:
                 base_dir=self.base_dir,
                 checks=CHECKS,
             )
-            self._scenarios[text] = apply_all(sc)[0]
+            sc = apply_all(sc)[0]
+            if self._unstable_to_horizon and unstable_lines(sc):
+                sc = at_horizon(sc)
+            self._scenarios[text] = sc
         return self._scenarios[text]
 
     @property

@@ -169,13 +169,14 @@ class Department:
             self.busy += work
         else:
             self._window_edge(queued, started, end, work)
+        if case.quick:  # its rows are made with its case row (TraceRecorder.quick)
+            case.started, case.end, case.effort = started, end, effort
+            self._call_at(end, self._when_done, task)
+            return
+        visit = case.open[item]
+        visit += (self.code, queued, started, end)  # for its critical path (flat: no tuple kept)
         table = self._tasks
         if table is not None:
-            if case.quick:  # its task row is made with its case row (TraceRecorder.quick)
-                case.started, case.end, case.effort = started, end, effort
-                self._call_at(end, self._when_done, task)
-                return
-            visit = case.open[item]
             buffer = table.buffer
             buffer.extend(
                 (
@@ -639,7 +640,7 @@ class Case:
         if not plan.items[i].background:
             self.n_left -= 1
             if self.n_left == 0:
-                self._close(now)
+                self._close(now, row)
                 return
         state, preds = self.state, plan.preds
         for j in plan.succs[i]:
@@ -721,12 +722,13 @@ class Case:
             self.items_overdue += overdue
         return self.model.recorder.visit(self, i, visit, self.model.kernel.now, overdue, sent_back)
 
-    def _close(self, now: float) -> None:
+    def _close(self, now: float, row: int) -> None:
+        """The case is done: ``row`` is the visit whose completion closed it."""
         self.finished = now
         if self.gov_active == 0 and now > self.idle_since:
             cal = self.model.calendar
             self.applicant_wd += cal.wd(now) - cal.wd(self.idle_since)
-        self.model.recorder.case(self)
+        self.model.recorder.case(self, row)
 
     def clock_segments(self) -> tuple[float, float, float]:
         """The statutory clock: the union of the case's counted spells.
@@ -784,7 +786,7 @@ class QuickCase:
         self.plan = plan
         self.k = k
         self.arrival = arrival
-        self.started = NAN  # set when its task is taken up (if tasks are recorded)
+        self.started = NAN  # set when its task is taken up
 
     def spell(self, i: int, start: float, end: float, own: bool = True) -> None:
         """The clock spell is the whole case: the recorder knows it."""
@@ -897,7 +899,11 @@ class Model:
         else:
             end = now + value
         visit = case.open[i]
-        v = visit[V_NO] if visit is not None else case.visits[i] - 1
+        if visit is not None:
+            v = visit[V_NO]
+            visit += (-1 - kind, now, now, end)  # for its critical path
+        else:
+            v = case.visits[i] - 1
         self.recorder.activity((case.id, case.plan.items[i].code, s, kind, now, end, v))
         if counted and visit is not None:
             case.spell(i, now, end)

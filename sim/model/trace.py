@@ -31,6 +31,9 @@ DataFrames on a :class:`Trace`:
   open staff-hours, utilisation, mean and longest queue, mean wait; added up during the run, so
   it needs no task table.
 
+Every closed case's **critical path** (:mod:`sim.model.critical`) is added up as the run goes, so
+it needs none of these tables: ``meta["critical_path"]`` holds the replication's totals.
+
 :func:`event_log` exports the task table as a process-mining event log that pm4py reads.
 """
 
@@ -44,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.model.critical import CriticalPaths
 from sim.model.plan import ACTIVITY_KINDS
 from sim.model.tables import CHUNK_ROWS, MemorySink, Sink, Table
 
@@ -116,6 +120,7 @@ class TraceRecorder:
         self.visit_rows = 0
         self.last_finish = -math.inf
         self.capped_cases = 0
+        self.critical = CriticalPaths(model)
         self._quick: list[float] = []
         self._quick_limit = CHUNK_ROWS * len(QUICK_RAW)
         self._quick_lookup = self._quick_tables()
@@ -171,10 +176,14 @@ class TraceRecorder:
         """Record a visit of item ``i`` done at ``done``; return its row number."""
         row = self.visit_rows
         self.visit_rows = row + 1
+        self.critical.visit(case, i, visit, done, row, sent_back)
         visits = self._visits
         if visits is not None:
             buffer = visits.buffer
-            buffer.extend((case.id, case.plan.items[i].code, *visit, done, overdue, sent_back, row))
+            fields = visit[:V_FIELDS]  # its spells follow, for the critical path
+            buffer.extend(
+                (case.id, case.plan.items[i].code, *fields, done, overdue, sent_back, row)
+            )
             if len(buffer) >= visits.limit:
                 self._flush_joint()
         return row
@@ -211,6 +220,7 @@ class TraceRecorder:
             flat = np.fromiter(quick, dtype=float, count=len(quick)).reshape(-1, len(QUICK_RAW))
             quick.clear()
             q = {name: flat[:, n].copy() for n, name in enumerate(QUICK_RAW)}
+            self.critical.quick_rows(q["type_code"], q["arrival_h"], q["started_h"], q["done_h"])
             lut = self._quick_lookup
             types = q["type_code"].astype(np.int64)
             n = len(types)
@@ -325,9 +335,10 @@ class TraceRecorder:
                 cols[f"milestone{m}"].append(1.0 if m in it.milestones else 0.0)
         return {k: np.asarray(v, dtype=bool if k == "clocked" else float) for k, v in cols.items()}
 
-    def case(self, case: Case) -> None:
-        """Record a closed (or, at the end, unfinished) case."""
+    def case(self, case: Case, row: int = -1) -> None:
+        """Record a closed (or, at the end, unfinished) case; ``row``: the visit that closed it."""
         self.open[case.id] = None
+        self.critical.close(case, row)
         if case.finished > self.last_finish:
             self.last_finish = case.finished
         self.capped_cases += case.capped
@@ -412,6 +423,7 @@ class TraceRecorder:
             "time_limits": any(it.time_limit_wd for it in model.plan.items),
             "tables": ["cases", "departments", *self.keep],
             "reforms": list(sc.applied),
+            "critical_path": self.critical.result(),
         }
         return Trace(
             cases=cases,
@@ -632,6 +644,8 @@ VISIT_RAW = (  # the order of an open visit record (engine.V_*), then the outcom
     "sent_back",
     "row",  # the visit's number: rows are written in this order
 )
+V_FIELDS = 8
+"""Fields of an open visit record (engine.V_*); the spells of its critical path follow them."""
 QUICK_RAW = (
     "row",
     "case",

@@ -30,11 +30,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from sim._version import __version__
-from sim.analysis.breakdown import bottleneck
+from sim.analysis.critical import bottleneck as critical_bottleneck
 from sim.analysis.summary import t_interval
 from sim.report import charts
 from sim.report.accounts import render_account
@@ -88,7 +87,8 @@ S = {
         "average (working days): {list}.",
         "target share": "Projects within {name}: {list}.",
         "indicator": "{label}: {list}.",
-        "bottleneck": "In {base}, tasks wait longest at {dep} (mean wait {wait:.0f} office hours).",
+        "bottleneck": "In {base}, the bottleneck is {dep}: its items take {share} of the days on "
+        "a project's critical path ({wd:.0f} working days).",
         "unfinished": "In {name}, {share} of the projects had not finished when the run ended; "
         "the means are over the finished ones.",
         "capped": "In {name}, {share} of the projects hit a safety cap on repeated handling.",
@@ -173,7 +173,8 @@ S = {
         "clock": "按法定时限口径（与考核目标相同的计法），每个项目平均用时：{list}（工作日）。",
         "target share": "在{name}内办结的项目比例：{list}。",
         "indicator": "{label}：{list}。",
-        "bottleneck": "{base}中，任务在{dep}等候最久（平均等候 {wait:.0f} 个办公小时）。",
+        "bottleneck": "{base}中，瓶颈部门是{dep}：其事项占项目关键路径工作日的 {share}"
+        "（{wd:.0f} 个工作日）。",
         "unfinished": "{name}中有 {share} 的项目在运行结束时尚未办结；以上均值仅计已办结项目。",
         "capped": "{name}中有 {share} 的项目触及重复办理的安全上限。",
         "list sep": "；",
@@ -510,13 +511,14 @@ def findings(comparison, results: Sequence, rows: Sequence[Row], lang: str) -> l
             continue
         vals = [number(row.estimate(r).mean, row.kind) for r in results]
         out.append(s["indicator"].format(label=row.label, list=_listing(results, vals, lang)))
-    dep, wait = bottleneck(base)
-    if dep:
+    b = critical_bottleneck(base)
+    if b:
         out.append(
             s["bottleneck"].format(
                 base=result_title(base, lang, results),
-                dep=thing_name(base.scenario.departments, dep, lang),
-                wait=wait,
+                dep=thing_name(base.scenario.departments, b.department, lang),
+                share=number(b.share, "share"),
+                wd=b.wd,
             )
         )
     for res in results:
@@ -541,17 +543,8 @@ def findings(comparison, results: Sequence, rows: Sequence[Row], lang: str) -> l
 
 
 def _days_go_table(results: Sequence) -> pd.DataFrame | None:
-    """The critical-path attribution of the results, when they carry one (issue 10)."""
-    frames = []
-    for r in results:
-        cp = getattr(r, "critical_path", None)
-        if isinstance(cp, pd.DataFrame) and {"component", "mean"} <= set(cp.columns):
-            cp = cp.assign(scenario=r.scenario.scenario.name)
-            for col in ("ci_low", "ci_high"):
-                if col not in cp:
-                    cp[col] = np.nan
-            frames.append(cp)
-    return pd.concat(frames, ignore_index=True) if frames else None
+    """The critical-path days by kind of the results (issue 10), when they carry them."""
+    return charts.days_go_table(results)
 
 
 def _has_cjk(text: str) -> bool:

@@ -55,7 +55,9 @@ __all__ = [
     "Chart",
     "FontMissing",
     "comparison_chart",
+    "critical_path_chart",
     "days_go_chart",
+    "days_go_table",
     "distribution_chart",
     "lead_time_chart",
     "stage_breakdown_chart",
@@ -539,6 +541,154 @@ def days_go_chart(table: pd.DataFrame, results: Sequence, lang: str = "en") -> F
         ax.set_title(tx["days go title"], loc="left")
         ax.legend(fontsize=MIN_PT, loc="lower right")
         _footer(fig, lang, len(results[0].traces), results[0].seed)
+    return fig
+
+
+# --------------------------------------------------------------------------- critical path
+
+#: The kinds of critical-path days (sim.model.critical.KINDS) in both languages.
+CRITICAL_KINDS: dict[str, dict[str, str]] = {
+    "queueing": {"en": "Queueing", "zh": "排队等候"},
+    "staff work": {"en": "Staff work", "zh": "工作人员办理"},
+    "corrections": {"en": "Corrections", "zh": "补正"},
+    "delays": {"en": "Notices and reviews", "zh": "公示、评审等时段"},
+    "intermediaries": {"en": "Intermediaries", "zh": "中介服务"},
+    "transfers": {"en": "File transfers", "zh": "材料流转"},
+    "problems": {"en": "Blocking problems", "zh": "堵点问题"},
+    "applicant": {"en": "Applicant's own work", "zh": "申请人自身工作"},
+}
+_CP_WORDS = {
+    "en": {
+        "title": "Where the days go, by department\n{b}",
+        "bottleneck": "Bottleneck: {dep} ({share} of critical-path days)",
+        "x": "working days on the critical path per project (mean over replications)",
+        "none": "No department (problems, applicant)",
+        "ci": "whiskers: 95% CI of each department's total",
+    },
+    "zh": {
+        "title": "关键路径上的时间按部门分列\n{b}",
+        "bottleneck": "瓶颈部门为{dep}（占关键路径工作日的 {share}）",
+        "x": "每个项目关键路径上的工作日（各次重复运行的均值）",
+        "none": "不属于任何部门（堵点问题、申请人工作）",
+        "ci": "误差线：各部门合计的 95% 置信区间",
+    },
+}
+
+
+def days_go_table(results: Sequence) -> pd.DataFrame | None:
+    """The critical-path days by kind of each result, for :func:`days_go_chart`.
+
+    ``None`` when a result carries no critical path (made by an older version).
+    """
+    from sim.analysis.critical import where_the_days_go
+
+    frames = []
+    for r in results:
+        try:
+            t = where_the_days_go(r)
+        except (ValueError, KeyError, TypeError):
+            return None
+        t = t[(t["group"] == "all") & (t["level"] == "kind")]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "scenario": r.scenario.scenario.name,
+                    "component": [CRITICAL_KINDS.get(k, {"en": k}) for k in t["name"]],
+                    "mean": t["wd_mean"].to_numpy(float),
+                    "ci_low": t["wd_low"].to_numpy(float),
+                    "ci_high": t["wd_high"].to_numpy(float),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def critical_path_chart(result, lang: str = "en", top: int = 10) -> Figure:
+    """Where the days go, by department: critical-path working days per project, by kind.
+
+    One bar per department (the ``top`` with the most days, then the rest together, and the days
+    that belong to no department), stacked by kind; the title names the bottleneck — the
+    department with the largest share of critical-path days.
+    """
+    from sim.analysis.critical import bottleneck, metas, per_replication
+
+    cw = _CP_WORDS[lang_of(lang)]
+    reps = per_replication(result)
+    n_reps = len(metas(result))
+    frames = []
+    for meta_rep, meta in enumerate(metas(result)):
+        cp = meta["critical_path"]
+        n = max(1, sum(cp["cases"].values()))
+        df = pd.DataFrame(
+            cp["pieces"], columns=["case_type", "kind", "department", "item", "hours", "wd"]
+        )
+        frames.append(df.assign(wd=df["wd"] / n, replication=meta_rep))
+    pieces = pd.concat(frames, ignore_index=True)
+    cube = pieces.pivot_table(
+        index="department", columns="kind", values="wd", aggfunc="sum", fill_value=0.0
+    ) / max(1, n_reps)
+    kinds = [k for k in CRITICAL_KINDS if k in cube.columns]
+    cube = cube.reindex(columns=kinds, fill_value=0.0)
+    deps = reps[(reps["group"] == "all") & (reps["level"] == "department")]
+    totals = deps.pivot_table(index="name", columns="replication", values="wd", fill_value=0.0)
+    totals = totals.reindex(columns=range(n_reps), fill_value=0.0)
+    named = [d for d in cube.sum(axis=1).sort_values(ascending=False).index if d != ""]
+    shown = named[:top]
+    rest = named[top:]
+    rows = [(thing_name(result.scenario.departments, d, lang), cube.loc[d], d) for d in shown]
+    if rest:
+        rows.append((f"+{len(rest)}", cube.loc[rest].sum(), None))
+    if "" in cube.index:
+        rows.append((cw["none"], cube.loc[""], ""))
+    b = bottleneck(result)
+    with style(lang):
+        fig = _figure(1.9 + 0.24 * len(rows))
+        ax = fig.subplots()
+        left = np.zeros(len(rows))
+        for n, kind in enumerate(kinds):
+            vals = np.array([r[1][kind] for r in rows], dtype=float)
+            ax.barh(
+                range(len(rows)),
+                vals,
+                left=left,
+                color=PALETTE[n % len(PALETTE)],
+                label=pick(CRITICAL_KINDS[kind], lang, kind),
+            )
+            left += vals
+        for k, (_, _, dep) in enumerate(rows):
+            if dep is None or dep not in totals.index:
+                continue
+            m, lo, hi = t_interval(totals.loc[dep].to_numpy(float))
+            if np.isfinite(lo) and np.isfinite(hi):
+                ax.errorbar(
+                    left[k],
+                    k,
+                    xerr=[[left[k] - lo], [hi - left[k]]],
+                    fmt="none",
+                    ecolor="black",
+                    capsize=2,
+                    linewidth=1,
+                )
+        ax.set_yticks(range(len(rows)), [_shorten(r[0], 28) for r in rows])
+        ax.invert_yaxis()
+        ax.set_xlim(left=0)
+        ax.set_xlabel(cw["x"])
+        named_b = (
+            cw["bottleneck"].format(
+                dep=thing_name(result.scenario.departments, b.department, lang),
+                share=number(b.share, "share"),
+            )
+            if b
+            else "–"
+        )
+        ax.set_title(
+            f"{result_title(result, lang)}: " + cw["title"].format(b=named_b),
+            loc="left",
+            fontsize=9,
+        )
+        fig.legend(loc="outside upper center", ncols=4, fontsize=MIN_PT, frameon=False)
+        seed = getattr(result, "seed", 0)
+        _footer(fig, lang, n_reps, seed, what=cw["ci"])
     return fig
 
 

@@ -26,6 +26,16 @@ PIN = HERE / "default_summary.json"
 DEFAULT = HERE.parents[1] / "scenarios" / "default.toml"
 
 
+def _rounded(value):
+    if isinstance(value, float):
+        return float(f"{value:.6g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
 def current() -> dict:
     result = sim.run(sim.load(DEFAULT), replications=2)
     data = summary_dict(result)
@@ -33,6 +43,8 @@ def current() -> dict:
         for k in ("mean", "ci_low", "ci_high"):
             if m[k] is not None:
                 m[k] = float(f"{m[k]:.6g}")
+    if "critical_path" in data:  # where the days go (issue 10), pinned to 6 digits as well
+        data["critical_path"] = _rounded(data["critical_path"])
     return data
 
 
