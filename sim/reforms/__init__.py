@@ -31,9 +31,10 @@ from sim.reforms import (
     parallel_approval,
     regional_assessment,
     staffing,
+    time_limits,
 )
 from sim.reforms import base as _base
-from sim.reforms.base import Account, LeverParams
+from sim.reforms.base import Account, LeverParams, Note
 from sim.scenario.load import Problem, ScenarioError, first_error
 from sim.scenario.schema import Scenario
 
@@ -41,6 +42,7 @@ LEVERS: dict[str, ModuleType] = {
     m.NAME: m
     for m in (
         colocation,
+        time_limits,
         intermediaries_in_zone,
         parallel_approval,
         commitment,
@@ -56,7 +58,16 @@ LEVERS: dict[str, ModuleType] = {
     )
 }
 
-__all__ = ["LEVERS", "Account", "LeverParams", "apply", "apply_all", "check_reforms", "lever"]
+__all__ = [
+    "LEVERS",
+    "Account",
+    "LeverParams",
+    "Note",
+    "apply",
+    "apply_all",
+    "check_reforms",
+    "lever",
+]
 
 
 def lever(name: str) -> ModuleType:

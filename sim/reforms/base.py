@@ -7,7 +7,10 @@ it), ``SUMMARY`` (one line), a ``Params`` model and two functions:
   items, case types), so that a bad lever parameter gets the same located error as any scenario
   problem;
 * ``transform(scenario, params) -> (scenario, changes)`` — the pure transformation and the list of
-  changes it made, in words.
+  changes it made, in words: each a :class:`Note` (English and Chinese) or a plain English string.
+
+The :class:`Account` keeps the changes in both languages (``changes`` in English, ``changes_zh`` in
+Chinese, one per change, in the same order) so that a briefing can render it in either.
 
 :func:`apply` ties them together for one lever; ``sim.reforms.apply_all`` applies the levers a
 scenario declares, in file order. Scenarios are frozen, so every edit returns a new one.
@@ -40,11 +43,58 @@ class LeverParams(BaseModel):
 
 
 @dataclass(frozen=True)
+class Note:
+    """One change a lever made, in English and in Chinese."""
+
+    en: str
+    zh: str
+
+    def __str__(self) -> str:
+        return self.en
+
+
+@dataclass(frozen=True)
 class Account:
-    """What one lever changed, in words a planner can check."""
+    """What one lever changed, in words a planner can check, in English and Chinese.
+
+    ``changes`` and ``changes_zh`` list the same changes in the same order; ``name_zh`` is the
+    report's name for the lever and ``mechanism`` / ``mechanism_zh`` say in one line what the
+    lever changes in the model (and nothing else).
+    """
 
     lever: str
     changes: tuple[str, ...]
+    changes_zh: tuple[str, ...] = ()
+    name_zh: str = ""
+    mechanism: str = ""
+    mechanism_zh: str = ""
+
+    @property
+    def zh(self) -> tuple[str, ...]:
+        """Every change in Chinese (empty when a lever gave no Chinese for some change)."""
+        return (
+            self.changes_zh
+            if len(self.changes_zh) == len(self.changes) and all(self.changes_zh)
+            else ()
+        )
+
+    @property
+    def en(self) -> tuple[str, ...]:
+        """Every change in English."""
+        return self.changes
+
+    def lines(self, lang: str = "en") -> tuple[str, ...]:
+        """The changes in ``lang`` ('zh' falls back to English where no Chinese was given)."""
+        if lang != "zh":
+            return self.changes
+        return tuple(zh or en for en, zh in zip(self.changes, self._zh(), strict=True))
+
+    def _zh(self) -> tuple[str, ...]:
+        return (
+            self.changes_zh
+            if len(self.changes_zh) == len(self.changes)
+            else ("",) * len(self.changes)
+        )
 
     def __str__(self) -> str:
         body = "\n".join(f"  - {c}" for c in self.changes) or "  - (nothing to change)"
@@ -109,6 +159,47 @@ def descendants(sc: Scenario, roots: Iterable[str]) -> set[str]:
     return reachable(roots, succ)
 
 
+def type_requires(sc: Scenario, case_type: str) -> Mapping[str, tuple[str, ...]]:
+    """The extra prerequisites that hold only in ``case_type``'s chain (none if not declared)."""
+    extra = getattr(sc.case_types[case_type], "requires", None) or {}
+    return {k: tuple(v) for k, v in extra.items()}
+
+
+def predecessors(sc: Scenario, case_type: str | None = None) -> dict[str, set[str]]:
+    """Every item's direct prerequisites (requires and after), with a case type's own edges."""
+    preds = {iid: set(it.requires) | set(it.after) for iid, it in sc.items.items()}
+    if case_type is not None:
+        for iid, extra in type_requires(sc, case_type).items():
+            preds[iid] |= set(extra)
+    return preds
+
+
+def descendants_of(roots: Iterable[str], preds: Mapping[str, set[str]]) -> set[str]:
+    """Every item after any of ``roots`` in the graph ``preds`` (roots included)."""
+    succ: dict[str, set[str]] = {i: set() for i in preds}
+    for iid, ps in preds.items():
+        for p in ps:
+            succ.setdefault(p, set()).add(iid)
+    return reachable(roots, succ)
+
+
+def ancestors_of(roots: Iterable[str], preds: Mapping[str, set[str]]) -> set[str]:
+    """Every item before any of ``roots`` in the graph ``preds`` (roots included)."""
+    return reachable(roots, {i: set(ps) for i, ps in preds.items()})
+
+
+def with_flag(when: tuple[str, ...], flag: str) -> tuple[str, ...]:
+    """A ``when`` list with ``flag`` added (a negated flag is written ``!flag``)."""
+    return when if flag in when else (*when, flag)
+
+
+def names_zh(sc: Scenario, ids: Iterable[str], kind: str = "items") -> str:
+    """Chinese display names of items (or 'departments', 'case_types'), joined with 、."""
+    table = getattr(sc, kind)
+    out = [(table[i].name.zh or i) if i in table else i for i in ids]
+    return "、".join(out) if out else "无"
+
+
 def fmt(names: Iterable[str]) -> str:
     """A readable list of names."""
     names = list(names)
@@ -150,6 +241,7 @@ def apply(
     if problems:
         raise ScenarioError(problems)
     new, changes = lever.transform(sc, params)
+    notes = [c if isinstance(c, Note) else Note(str(c), "") for c in changes]
     new = new.model_copy(update={"applied": (*sc.applied, lever.NAME)})
     broken = check_references(new, f"<after {lever.NAME}>")
     if broken:  # the lever's own checks did not foresee this scenario: say so, located
@@ -163,4 +255,11 @@ def apply(
                 )
             ]
         )
-    return new, Account(lever.NAME, tuple(changes))
+    return new, Account(
+        lever.NAME,
+        tuple(n.en for n in notes),
+        tuple(n.zh for n in notes),
+        name_zh=getattr(lever, "ZH", ""),
+        mechanism=getattr(lever, "MECHANISM", getattr(lever, "SUMMARY", "")),
+        mechanism_zh=getattr(lever, "MECHANISM_ZH", ""),
+    )

@@ -1,25 +1,44 @@
 """Completion = title certificate (竣工即交证), or the weaker completion = delivery (竣工即交付).
 
 The stage-4 acceptance items (planning, land, civil air defence, fire, archives, acceptance
-filing: those tagged ``joint_acceptance`` by default) merge into one joint acceptance: they no
-longer wait for each other, each starting once its own prerequisites are met, and their separate
-site inspections become one joint inspection. With ``title_alongside`` (completion = title),
-first title registration runs alongside the acceptance — it waits only for what the inspected
-building must have reached — so the title is issued at acceptance; without it (completion =
-delivery) the title still follows the whole acceptance.
+filing: those tagged ``joint_acceptance`` by default) merge into one joint acceptance: the order
+practice imposed among them (``after``) goes, each starts once its own prerequisites are met
+(the filing still attaches the others' results), and their separate site inspections become one
+joint inspection. With ``title_alongside`` (completion = title),
+the title is pre-checked during construction (the registration's review runs once the works are
+permitted, as ``<title>__precheck``) and issued when the joint acceptance passes — never before
+it: the title item keeps only a short issue step and waits for every acceptance item; without it
+(completion = delivery) the title still follows the whole acceptance with its full review.
 """
 
 from __future__ import annotations
 
 from pydantic import Field
 
-from sim.reforms.base import LeverParams, add_to_case_types, check_names, edit_items, fmt
-from sim.scenario.distributions import Deterministic
+from sim.reforms.base import (
+    LeverParams,
+    Note,
+    add_to_case_types,
+    check_names,
+    edit_items,
+    fmt,
+    names_zh,
+)
+from sim.scenario.distributions import Deterministic, Gamma
 from sim.scenario.schema import Item, Names, Scenario, Step
 
 NAME = "completion_equals_title"
 ZH = "竣工即交证"
-SUMMARY = "acceptance items merge into one joint acceptance; title registration runs alongside"
+SUMMARY = "acceptance items merge into one joint acceptance; the title is issued when it passes"
+MECHANISM = (
+    "acceptances run at once with one joint site inspection; with 竣工即交证 the title is "
+    "pre-checked during construction and issued when the joint acceptance passes"
+)
+MECHANISM_ZH = (
+    "竣工验收事项并联办理、一次联合现场查验；"
+    "竣工即交证时不动产登记在施工期间预审，联合验收通过即发证"
+)
+PRECHECK = "__precheck"
 
 JOINT = "joint_inspection"
 
@@ -47,6 +66,17 @@ class Params(LeverParams):
         default=None,
         description="Who leads the joint inspection (default: the first member's department).",
     )
+    precheck_after: str = Field(
+        default="construction_permit",
+        description="With title_alongside: the item after which the title is pre-checked "
+        "(during construction).",
+    )
+    issue_hours: float = Field(
+        default=0.5,
+        gt=0,
+        description="With title_alongside: staff hours to issue the pre-checked title "
+        "(ASSUMPTION).",
+    )
 
 
 def _members(sc: Scenario, p: Params) -> list[str]:
@@ -66,6 +96,7 @@ def _title(sc: Scenario, p: Params) -> str | None:
 def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:
     out = check_names("items", "item", p.items, sc.items)
     out += check_names("title_item", "item", [p.title_item] if p.title_item else [], sc.items)
+    out += check_names("precheck_after", "item", [p.precheck_after], sc.items)
     out += check_names(
         "lead_department",
         "department",
@@ -83,7 +114,7 @@ def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:
     return out
 
 
-def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:
+def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:
     members = _members(sc, p)
     title = _title(sc, p)
     inside = set(members) | ({title} if title else set())
@@ -108,8 +139,11 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:
     # inspect it (all members when none inspects)
     physical = outside(sorted({m for m, _ in inspections}) or members)
     changes = [
-        f"{len(members)} acceptance items merged into one joint acceptance: no longer "
-        f"serial, each starts once its own prerequisites are met: {fmt(members)}"
+        Note(
+            f"{len(members)} acceptance items merged into one joint acceptance: no longer "
+            f"serial, each starts once its own prerequisites are met: {fmt(members)}",
+            f"{len(members)}个竣工验收事项合并为联合验收，不再串联：{names_zh(sc, members)}",
+        )
     ]
     joint_needed = len(inspections) >= 2
     if joint_needed:
@@ -125,8 +159,12 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:
             requires=physical,
         )
         changes.append(
-            f"{len(inspections)} site inspections become one joint inspection "
-            f"({dep}, as long as the longest, {longest_member}'s)"
+            Note(
+                f"{len(inspections)} site inspections become one joint inspection "
+                f"({dep}, as long as the longest, {longest_member}'s)",
+                f"{len(inspections)}次现场查验合并为一次联合查验"
+                f"（由{sc.departments[dep].name.zh or dep}牵头）",
+            )
         )
     for m in members:
         it = sc.items[m]
@@ -137,7 +175,17 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:
         updates[m] = it.model_copy(
             update={
                 "steps": steps,
-                "requires": outside([m]) + ((JOINT,) if inspected else ()),
+                # practice's order among the acceptances goes; what the law requires stays
+                # (the completion filing attaches the other acceptances' results)
+                "requires": tuple(
+                    dict.fromkeys(
+                        (
+                            *outside([m]),
+                            *(r for r in it.requires if r in members),
+                            *((JOINT,) if inspected else ()),
+                        )
+                    )
+                ),
                 "after": (),
                 "correction": it.correction
                 if it.correction is None or it.correction.from_step in {s.name for s in steps}
@@ -147,17 +195,47 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:
     if title:
         t = sc.items[title]
         if p.title_alongside:
-            updates[title] = t.model_copy(update={"requires": physical, "after": ()})
+            precheck = title + PRECHECK
+            updates[precheck] = t.model_copy(
+                update={
+                    "name": Names(
+                        zh=f"{t.name.zh or title}（施工期间预审）",
+                        en=f"{t.name.en or title} (pre-checked during construction)",
+                    ),
+                    "requires": (p.precheck_after,),
+                    "after": (),
+                    "tags": (),
+                    "time_limit_wd": None,
+                }
+            )
+            updates[title] = t.model_copy(
+                update={
+                    "requires": (*members, precheck),
+                    "after": (),
+                    "steps": (Step(name="title issued", effort=Gamma(mean=p.issue_hours, cv=0.5)),),
+                    "correction": None,
+                    "time_limit_wd": 1.0,
+                }
+            )
             changes.append(
-                f"title registration {title!r} runs alongside the acceptance: the "
-                "title is issued at acceptance (竣工即交证)"
+                Note(
+                    f"title {title!r} pre-checked during construction (after "
+                    f"{p.precheck_after!r}) and issued when the joint acceptance passes "
+                    "(竣工即交证)",
+                    "不动产首次登记在施工期间预审，联合验收通过即发证（竣工即交证）",
+                )
             )
         else:
             updates[title] = t.model_copy(update={"requires": tuple(members), "after": ()})
             changes.append(
-                f"title registration {title!r} follows the joint acceptance (竣工即交付)"
+                Note(
+                    f"title registration {title!r} follows the joint acceptance (竣工即交付)",
+                    "不动产首次登记在联合验收后办理（竣工即交付）",
+                )
             )
     sc = edit_items(sc, updates)
     if joint_needed:
         sc = add_to_case_types(sc, lambda items: [JOINT] if set(items) & set(members) else [])
+    if title and p.title_alongside:
+        sc = add_to_case_types(sc, lambda items: [title + PRECHECK] if title in items else [])
     return sc, changes

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from sim.reforms.base import LeverParams
+from sim.reforms.base import LeverParams, Note
 from sim.scenario.schema import Scenario
 
 NAME = "coordination"
@@ -36,8 +36,14 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:
     )
     stages = ", ".join(f"stage {k}: {v:.0%}" for k, v in sorted(sc.problems.probability.items()))
     change = (
-        f"stalls capped at {problems.cap_days:g} working days (problem chances {stages})"
+        Note(
+            f"stalls capped at {problems.cap_days:g} working days (problem chances {stages})",
+            f"项目推进问题经协调后最多停滞{problems.cap_days:g}个工作日",
+        )
         if stages
-        else "no blocking problems in the scenario: the cap changes nothing"
+        else Note(
+            "no blocking problems in the scenario: the cap changes nothing",
+            "情景中没有阻滞问题，本措施不起作用",
+        )
     )
     return sc.model_copy(update={"problems": problems}), [change]

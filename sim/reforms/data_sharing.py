@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from sim.reforms.base import LeverParams, check_names, edit_items, fmt, scale_step
+from sim.reforms.base import LeverParams, Note, check_names, edit_items, fmt, scale_step
 from sim.scenario.schema import Scenario
 
 NAME = "data_sharing"
@@ -61,11 +61,17 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:
     changes = []
     if intakes:
         changes.append(
-            f"intake effort x{p.intake_factor:g} for {len(intakes)} items: {fmt(intakes)}"
+            Note(
+                f"intake effort x{p.intake_factor:g} for {len(intakes)} items: {fmt(intakes)}",
+                f"{len(intakes)}个事项受理工作量乘以{p.intake_factor:g}（共享数据免于重复提交）",
+            )
         )
     if corrections:
         changes.append(
-            f"correction probability x{p.correction_factor:g} for "
-            f"{len(corrections)} items: {fmt(corrections)}"
+            Note(
+                f"correction probability x{p.correction_factor:g} for "
+                f"{len(corrections)} items (ASSUMPTION): {fmt(corrections)}",
+                f"{len(corrections)}个事项补正概率乘以{p.correction_factor:g}（假设）",
+            )
         )
     return edit_items(sc, updates), changes

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from sim.reforms.base import LeverParams, check_names, edit_items, fmt, scale_step
+from sim.reforms.base import LeverParams, Note, check_names, edit_items, fmt, scale_step
 from sim.scenario.schema import Scenario
 
 NAME = "intermediaries_in_zone"
@@ -52,8 +52,12 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:
         )
     changes = (
         [
-            f"{len(updates)} intermediary items in the zone, durations x{p.factor:g}, no "
-            f"trip: {fmt(updates)}"
+            Note(
+                f"{len(updates)} intermediary items in the zone, durations x{p.factor:g} "
+                f"(ASSUMPTION), no trip: {fmt(updates)}",
+                f"{len(updates)}个中介服务事项进驻专区就地办理"
+                f"，用时乘以{p.factor:g}（假设），不再另行跑动",
+            )
         ]
         if updates
         else []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from sim.reforms.base import LeverParams, check_names, edit_items, fmt
+from sim.reforms.base import LeverParams, Note, check_names, edit_items, fmt, names_zh
 from sim.scenario.schema import Scenario
 
 NAME = "online"
@@ -31,5 +31,14 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:
         for i in targets
         if not sc.items[i].submitted_online and sc.items[i].kind != "applicant"
     }
-    changes = [f"{len(updates)} items now submitted online: {fmt(updates)}"] if updates else []
+    changes = (
+        [
+            Note(
+                f"{len(updates)} items now submitted online (no trip, no transfer): {fmt(updates)}",
+                f"{len(updates)}个事项改为全程网办（不跑动、免流转）：{names_zh(sc, updates)}",
+            )
+        ]
+        if updates
+        else []
+    )
     return edit_items(sc, updates), changes

@@ -13,6 +13,7 @@ from pydantic import Field
 
 from sim.reforms.base import (
     LeverParams,
+    Note,
     add_to_case_types,
     check_names,
     descendants,
@@ -59,7 +60,7 @@ def check(sc: Scenario, p: Params) -> list[tuple[str, str]]:
     return out
 
 
-def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:
+def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[Note]]:
     changes = []
     stage_of = {i: it.stage for i, it in sc.items.items()}
     updates = {}
@@ -74,7 +75,10 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:
                 updates[iid] = it.model_copy(update={"after": keep})
         if dropped:
             changes.append(
-                f"stage {stage}: removed {len(dropped)} practice 'after' edges: {fmt(dropped)}"
+                Note(
+                    f"stage {stage}: removed {len(dropped)} practice 'after' edges: {fmt(dropped)}",
+                    f"第{stage}阶段：取消{len(dropped)}处惯例串联，改为并联：{len(dropped)}处",
+                )
             )
     sc = edit_items(sc, updates)
     if p.joint_intake:
@@ -85,7 +89,7 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:
     return sc, changes
 
 
-def _joint_intake(sc: Scenario, p: Params, stage: int) -> tuple[Scenario, str]:
+def _joint_intake(sc: Scenario, p: Params, stage: int) -> tuple[Scenario, Note | None]:
     candidates = [
         iid
         for iid, it in sc.items.items()
@@ -104,7 +108,7 @@ def _joint_intake(sc: Scenario, p: Params, stage: int) -> tuple[Scenario, str]:
             break
         members = [m for m in members if m not in late]
     if len(members) < 2:
-        return sc, ""
+        return sc, None
     joint_id = f"joint_intake_stage{stage}"
     efforts = [
         s.effort
@@ -151,9 +155,11 @@ def _joint_intake(sc: Scenario, p: Params, stage: int) -> tuple[Scenario, str]:
         )
     sc = edit_items(sc, updates)
     sc = add_to_case_types(sc, lambda items: [joint_id] if set(items) & set(members) else [])
-    return sc, (
+    return sc, Note(
         f"stage {stage}: one joint intake ({department}, {mean:.2g} staff hours) "
-        f"replaces the intakes of {len(members)} items: {fmt(members)}"
+        f"replaces the intakes of {len(members)} items: {fmt(members)}",
+        f"第{stage}阶段：{len(members)}个事项一表申请、并联受理"
+        f"（{sc.departments[department].name.zh or department}）",
     )
 
 

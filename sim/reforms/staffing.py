@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sim.reforms.base import LeverParams, check_names
+from sim.reforms.base import LeverParams, Note, check_names
 from sim.scenario.schema import Scenario
 
 NAME = "staffing"
@@ -62,7 +62,12 @@ def transform(sc: Scenario, p: Params) -> tuple[Scenario, list[str]]:
     deps, changes = {}, []
     for d, dep in sc.departments.items():
         if staff[d] != dep.staff:
-            changes.append(f"{d}: {dep.staff} -> {staff[d]} staff")
+            changes.append(
+                Note(
+                    f"{d}: {dep.staff} -> {staff[d]} staff",
+                    f"{dep.name.zh or d}：人员{dep.staff}→{staff[d]}",
+                )
+            )
             dep = dep.model_copy(update={"staff": staff[d]})
         deps[d] = dep
     return sc.model_copy(update={"departments": deps}), changes

@@ -64,6 +64,7 @@ def test_every_lever_is_registered_with_its_report_name():
         "coordination",
         "staffing",
         "one_visit",
+        "time_limits",
     }
     for mod in LEVERS.values():
         assert mod.ZH and mod.SUMMARY
@@ -141,12 +142,14 @@ def test_commitment_without_failures_issues_after_the_check():
     }
     sc = world(items)
     new, account, lead = run_lever(sc, "commitment", p_fail=0.0, check_hours=2.0)
-    assert lead == pytest.approx(3.0)  # 2 h check + 1 h next item; verification is off-path
+    check = simulate(new, seed=1).tasks
+    check = float(check[check["item"] == "permit"]["effort_h"].iloc[0])
+    assert lead == pytest.approx(check + 1.0)  # the check, then the next item; no correction
     assert lead_h(sc) > 40
-    assert "permit" in str(account)
+    assert "permit" in str(account) and "承诺" in "".join(account.changes_zh)
 
 
-def test_commitment_failure_holds_the_next_milestone():
+def test_commitment_breach_costs_rectification_and_a_full_review_before_what_follows():
     items = {
         "permit": {
             "stage": 3,
@@ -160,46 +163,114 @@ def test_commitment_failure_holds_the_next_milestone():
         world(items),
         "commitment",
         p_fail=1.0,
-        check_hours=2.0,
         verify_lag=hours(10),
         rectification=hours(30),
     )
-    assert lead == pytest.approx(2 + 10 + 30 + 1)
+    t = simulate(new, seed=1).tasks
+    check = float(t[t["item"] == "permit"]["effort_h"].iloc[0])
+    # the check, the lag until the breach is found, the applicant's rectification, the item's
+    # full 40-hour review again, then the next item
+    assert lead == pytest.approx(check + 10 + 30 + 40 + 1)
 
 
-def test_regional_assessment_skips_assessments_for_covered_sites():
+def assessment_world(share: float, when_critical: bool = True):
+    """An assessment written by a consultant, before a permit; the land runs beside it."""
+    deps = {"desk": {"staff": 5, "office_hours": "always"}, "consult": {"staff": 5}}
+    deps["consult"]["office_hours"] = "always"
     items = {
-        "study": item(100, kind="assessment", regional=True),
-        "permit": item(5, after=["study"]),
+        "filing": item(1),
+        "writing": item(100, dep="consult", kind="intermediary", requires=["filing"]),
+        "study": item(20, kind="assessment", requires=["writing"], regional=True),
+        "land": item(200 if not when_critical else 10, requires=["filing"]),
+        "permit": item(5, stage=3, requires=["study", "land"]),
     }
-    sc = world(items)
-    new, account, lead = run_lever(sc, "regional_assessment", share=1.0)
-    assert lead == pytest.approx(5.0) and lead_h(sc) == pytest.approx(105.0)
-    none, _, lead0 = run_lever(sc, "regional_assessment", share=0.0)
-    assert lead0 == pytest.approx(105.0)
-    confirm, _, lead_c = run_lever(sc, "regional_assessment", share=1.0, confirm_hours=2.0)
-    assert lead_c == pytest.approx(7.0)
+    return world(items, departments=deps), {"share": share}
 
 
-def test_land_equals_start_reviews_during_land_supply():
+def test_regional_assessment_removes_the_consultant_and_the_review_from_the_critical_path():
+    sc, params = assessment_world(1.0)
+    params["project_specific"] = []
+    assert lead_h(sc) == pytest.approx(1 + 100 + 20 + 5)
+    new, account = apply(sc, "regional_assessment", **params)
+    lead = lead_h(new)
+    filing = simulate(new, seed=1).tasks
+    filing = float(filing[filing["item"] == "study__area"]["effort_h"].sum())
+    assert lead == pytest.approx(1 + 10 + 5)  # the land is now the longest path
+    assert filing > 0  # the assessment became a commitment filing, not nothing
+    none, _ = apply(sc, "regional_assessment", share=0.0)
+    assert lead_h(none) == pytest.approx(lead_h(sc))  # outside assessed areas nothing changes
+    assert "study" in str(account) and "writing" in str(account)
+
+
+def test_regional_assessment_off_the_critical_path_changes_no_lead_time():
+    sc, params = assessment_world(1.0, when_critical=False)
+    new, _ = apply(sc, "regional_assessment", **params)
+    assert lead_h(new) == pytest.approx(lead_h(sc)) == pytest.approx(1 + 200 + 5)
+    assert lead_h(sc) == pytest.approx(1 + 200 + 5)
+
+
+def land_world(share: float):
+    """Land listing (200 h) and contract (1 h), then design, its review and the permit."""
     items = {
-        "land_supply": item(240),
+        "filing": item(1),
+        "listing": item(200, requires=["filing"]),
+        "land": item(1, requires=["listing"]),
+        "design": {
+            "kind": "applicant",
+            "requires": ["filing"],
+            "after": ["land"],
+            "steps": [{"name": "d", "delay": hours(50)}],
+        },
+        "review": item(30, stage=2, requires=["design", "land"]),
+        "assessment": item(20, kind="assessment", requires=["filing"]),
         "permit": {
             "stage": 3,
             "department": "desk",
-            "pre_reviewable": True,
-            "requires": ["land_supply"],
-            "steps": [
-                {"name": "review", "delay": hours(120)},
-                {"name": "issue", "delay": hours(24)},
-            ],
+            "requires": ["review", "land", "assessment"],
+            "tags": ["permit"],
+            "steps": [{"name": "review", "delay": hours(8)}, {"name": "issue", "delay": hours(16)}],
+        },
+        "works": {
+            "kind": "applicant",
+            "requires": ["permit"],
+            "steps": [{"name": "b", "delay": hours(100)}],
         },
     }
-    sc = world(items)
-    assert lead_h(sc) == pytest.approx(384)
-    new, account, lead = run_lever(sc, "land_equals_start")
-    assert lead == pytest.approx(240 + 24)  # the issue follows the land; the review ran alongside
-    assert "permit" in str(account)
+    data = world(items).model_dump(by_alias=True, mode="json")
+    data["scenario"]["milestones"] = {"land": "land", "start": "permit"}
+    data["intervals"] = {
+        "land_to_start": {"from": "land", "to": "start", "unit": "calendar_days"},
+        "to_start": {"from": "arrival", "to": "start", "unit": "calendar_days"},
+    }
+    data["reforms"] = {
+        "land_equals_start": {"shares": {"c": share}, "land_item": "land", "start_item": "permit"}
+    }
+    return sim.from_dict(data)
+
+
+def test_land_equals_start_issues_the_permit_with_the_land_for_the_covered_projects():
+    sc = land_world(1.0)
+    base = simulate(sc.model_copy(update={"reforms": {}})).cases.iloc[0]
+    assert base["land_to_start"] * 24 == pytest.approx(50 + 30 + 8 + 16)
+    new, accounts = apply_all(sc)
+    case = simulate(new).cases.iloc[0]
+    assert bool(case["flag_land_start"])
+    assert case["land_to_start"] <= 2  # the defining property: permit with the land contract
+    # design and reviews ran during the listing (1+50+30+8 < 1+200); the contract (1 h) waited
+    # for the listing only, and the permit was issued 2 h after it
+    assert case["to_start"] * 24 == pytest.approx(1 + 200 + 1 + 2)
+    assert case["to_start"] < base["to_start"]
+    assert "permit" in str(accounts[0])
+
+
+def test_land_equals_start_leaves_projects_it_does_not_cover_as_they_were():
+    sc = land_world(0.0)
+    base = simulate(sc.model_copy(update={"reforms": {}})).cases
+    new, _ = apply_all(sc)
+    after = simulate(new).cases
+    assert not after["flag_land_start"].any()
+    assert after["lead_days"].tolist() == pytest.approx(base["lead_days"].tolist())
+    assert after["land_to_start"].tolist() == pytest.approx(base["land_to_start"].tolist())
 
 
 def chain_of_acceptances(title_h: float = 6):
@@ -209,20 +280,34 @@ def chain_of_acceptances(title_h: float = 6):
         "fire_check": item(
             8, stage=4, after=["planning_check"], requires=["building"], tags=["joint_acceptance"]
         ),
-        "archives": item(3, stage=4, requires=["fire_check"], tags=["joint_acceptance"]),
-        "title": item(title_h, stage=4, requires=["archives"], tags=["title"]),
+        "filing": item(
+            3, stage=4, requires=["planning_check", "fire_check"], tags=["joint_acceptance"]
+        ),
+        "title": item(title_h, stage=4, requires=["filing"], tags=["title"]),
     }
 
 
-def test_completion_equals_title_turns_the_serial_chain_into_its_longest_member():
-    sc = world(chain_of_acceptances())
-    assert lead_h(sc) == pytest.approx(10 + 5 + 8 + 3 + 6)
-    new, account, lead = run_lever(sc, "completion_equals_title")
-    assert lead == pytest.approx(10 + 8)  # title (6 h) alongside the longest acceptance (8 h)
-    weak, _, lead_weak = run_lever(sc, "completion_equals_title", title_alongside=False)
-    assert lead_weak == pytest.approx(10 + 8 + 6)
-    for name in ("planning_check", "fire_check", "archives", "title"):
-        assert name in str(account)
+def title_world(**params):
+    data = world(chain_of_acceptances()).model_dump(by_alias=True, mode="json")
+    data["scenario"]["milestones"] = {"accepted": "filing", "title": "title"}
+    data["reforms"] = {"completion_equals_title": {"precheck_after": "building", **params}}
+    return sim.from_dict(data)
+
+
+def test_completion_equals_title_runs_the_acceptances_at_once_and_never_titles_before_them():
+    sc = title_world()
+    assert lead_h(sc.model_copy(update={"reforms": {}})) == pytest.approx(10 + 5 + 8 + 3 + 6)
+    new, accounts = apply_all(sc)
+    cases = simulate(new).cases
+    # acceptances at once (the longest, 8 h), the filing (3 h), then the pre-checked title issued
+    arrival = cases["arrival_h"].iloc[0]
+    assert (cases["title_h"] >= cases["accepted_h"]).all()
+    assert cases["title_h"].iloc[0] - cases["accepted_h"].iloc[0] < 2  # issued at acceptance
+    assert cases["accepted_h"].iloc[0] - arrival == pytest.approx(10 + 8 + 3)
+    weak, _ = apply_all(title_world(title_alongside=False))
+    w = simulate(weak).cases.iloc[0]
+    assert w["title_h"] - arrival == pytest.approx(10 + 8 + 3 + 6)  # 竣工即交付: title in full
+    assert "title" in str(accounts[0])
 
 
 def test_completion_equals_title_merges_site_inspections():
@@ -239,7 +324,7 @@ def test_completion_equals_title_merges_site_inspections():
         }
 
     sc = world({"p": acc(4), "f": acc(9, after=["p"])})
-    new, account, lead = run_lever(sc, "completion_equals_title")
+    new, account, lead = run_lever(sc, "completion_equals_title", precheck_after="p")
     assert lead == pytest.approx(9 + 1) and lead_h(sc) == pytest.approx(15)
     assert "joint_inspection" in new.items
 

@@ -359,10 +359,10 @@ def test_shared_tables_cannot_blow_up_the_walk(alarm):
 
 
 def test_a_lever_that_would_make_a_cycle_is_a_located_error():
-    """Found by the fuzz test: without the 'joint_acceptance' tag on land verification, joint
+    """Found by the fuzz test: without the 'joint_acceptance' tag on fire acceptance, joint
     acceptance folds items into a cycle; that is the scenario's problem, said as such."""
     data = ld.read_tree(ROOT / "scenarios" / "pukou" / "reform_2023.toml")[0]
-    del data["items"]["land_verification"]["tags"]
+    del data["items"]["fire_acceptance"]["tags"]
     msg = str(error_of(lambda: sim.from_dict(data, source="s.toml")))
     assert "s.toml: reforms.completion_equals_title: the lever makes an inconsistent" in msg
     assert "form a cycle" in msg
