@@ -61,6 +61,8 @@ __all__ = [
 TEMPLATE = "briefing.typ"
 REFORM_INDICATORS = ("one_trip_share", "overdue_share")
 QUALITY = ("unfinished_share", "capped_share")
+PAGE_ONE_CHART_HEIGHTS = (3.1, 2.6, 2.2)
+"""Heights (inches) tried for page 1's where-the-days-go chart, tallest first, 3 inches wide."""
 
 S = {
     "en": {
@@ -93,6 +95,7 @@ S = {
         "the means are over the finished ones.",
         "capped": "In {name}, {share} of the projects hit a safety cap on repeated handling.",
         "list sep": ", ",
+        "chain": "{values} (in the table's order)",
         "pair": "{name} {value}",
         "captions": {
             "compare": "How much each alternative changes mean approval time against {base}. "
@@ -120,11 +123,15 @@ S = {
             "swim": "One typical project of {base} (the one closest to the median lead time), "
             "item by item. Read a staircase as serial handling and bars side by side as "
             "parallel handling; gaps are waits for prerequisites.",
+            "days_go base": "Where the days of a project go in {base}: working days on its "
+            "critical path, by kind (mean, 95% CI); the longest bars are what a reform must "
+            "shorten.",
             "days_go": "Where the days of a project go: working days on its critical path, by "
             "kind. Read the longest bars as the days a reform must remove to shorten "
             "approvals.",
         },
         "chart titles": {
+            "days_go": "Where the days go",
             "compare": "Change in approval time",
             "clock": "The statutory clock against the targets",
             "approval": "Approval time per project",
@@ -170,7 +177,7 @@ S = {
         "verb up": "延长",
         "no change": "{alt}使平均审批时长变化 {pct}，在模拟的随机误差范围之内"
         "（95% 置信区间 {lo} 至 {hi}）。",
-        "clock": "按法定时限口径（与考核目标相同的计法），每个项目平均用时：{list}（工作日）。",
+        "clock": "按法定时限口径（与考核目标相同的计法），每个项目平均用时（工作日）：{list}。",
         "target share": "在{name}内办结的项目比例：{list}。",
         "indicator": "{label}：{list}。",
         "bottleneck": "{base}中，瓶颈部门是{dep}：其事项占项目关键路径工作日的 {share}"
@@ -178,6 +185,7 @@ S = {
         "unfinished": "{name}中有 {share} 的项目在运行结束时尚未办结；以上均值仅计已办结项目。",
         "capped": "{name}中有 {share} 的项目触及重复办理的安全上限。",
         "list sep": "；",
+        "chain": "{values}（按上表各列顺序）",
         "pair": "{name} {value}",
         "captions": {
             "compare": "各方案相对{base}的平均审批时长变化。圆点为最佳估计，须线为配对重复运行得到"
@@ -196,10 +204,13 @@ S = {
             "util": "{base}各部门逐月的工作负荷。颜色深表示尚有余力，颜色亮表示排队形成之处。",
             "swim": "{base}中一个典型项目（办理总时长最接近中位数者）的逐项办理过程。阶梯状表示"
             "串联办理，并排表示并联办理；空档为等待前置事项的时间。",
+            "days_go base": "{base}项目的时间花在哪里：关键路径上的工作日，按类别分列（均值，"
+            "95% 置信区间）；最长的柱子就是改革必须缩短的时间。",
             "days_go": "项目的时间花在哪里：关键路径上的工作日，按类别分列。最长的柱子就是"
             "改革要缩短审批必须减少的时间。",
         },
         "chart titles": {
+            "days_go": "时间花在哪里",
             "compare": "审批时长的变化",
             "clock": "法定时限口径用时与考核目标",
             "approval": "每个项目的审批时长",
@@ -451,11 +462,11 @@ def headline_table(comparison, lang: str = "en") -> pd.DataFrame:
 
 
 def _listing(results: Sequence, values: Sequence[str], lang: str) -> str:
+    """The values of every scenario: "a → b → c" in the table's column order, a pair for one."""
     s = _s(lang)
-    return s["list sep"].join(
-        s["pair"].format(name=result_title(r, lang, results), value=v)
-        for r, v in zip(results, values, strict=True)
-    )
+    if len(results) > 1:
+        return s["chain"].format(values=" → ".join(values))
+    return s["pair"].format(name=result_title(results[0], lang, results), value=values[0])
 
 
 def findings(comparison, results: Sequence, rows: Sequence[Row], lang: str) -> list[str]:
@@ -508,13 +519,12 @@ def findings(comparison, results: Sequence, rows: Sequence[Row], lang: str) -> l
                     list=_listing(results, vals, lang),
                 )
             )
+    # of the other rows only the applicant's trips (the report's 跑动次数): the table above has
+    # every indicator, and page 1 must leave room for where the days go
     for row in rows:
-        if row.key in ("approval_wd_mean", "clock_wd_mean") or row.key.startswith("within:"):
-            continue
-        if row.key in QUALITY:
-            continue
-        vals = [number(row.estimate(r).mean, row.kind) for r in results]
-        out.append(s["indicator"].format(label=row.label, list=_listing(results, vals, lang)))
+        if row.key == "trips_mean":
+            vals = [number(row.estimate(r).mean, row.kind) for r in results]
+            out.append(s["indicator"].format(label=row.label, list=_listing(results, vals, lang)))
     b = critical_bottleneck(base)
     if b:
         out.append(
@@ -750,10 +760,12 @@ def _fonts(lang: str) -> list[str]:
     return [family, "Libertinus Serif"] if family else ["Libertinus Serif"]
 
 
-def render_pdf(data: dict, files: dict[str, Path], pdf: Path, png: Path | None = None) -> Path:
+def render_pdf(data: dict, files: dict[str, Path], pdf: Path, png: Path | None = None) -> int:
     """Typeset ``data`` with ``briefing.typ`` into ``pdf`` (and page 1 into ``png``).
 
     ``files`` maps names used in ``data`` (the charts) to files to place beside the template.
+    Returns the page on which page 1's chart ended (0 when there is none), so that the caller
+    can draw it smaller when it did not stay on page 1.
     """
     import typst
 
@@ -775,7 +787,8 @@ def render_pdf(data: dict, files: dict[str, Path], pdf: Path, png: Path | None =
             pages = compiler.compile(format="png", ppi=110)
             first = pages[0] if isinstance(pages, list) else pages
             png.write_bytes(first)
-    return pdf
+        marks = json.loads(compiler.query("<page-one-chart>", field="value"))
+    return int(marks[0]) if marks else 0
 
 
 def write_brief(comparison, out: Path, lang: str = "en", page_png: bool = True) -> Path:
@@ -805,16 +818,32 @@ def write_brief(comparison, out: Path, lang: str = "en", page_png: bool = True) 
             return name
 
         table = _days_go_table(results)
+        days_go = None
         if table is not None:
-            fig = charts.days_go_chart(table, results, lang=lang)
-            data["days_go"] = {
-                "file": save("days_go", fig),
-                "caption": s["captions"]["days_go"].format(base=base_title),
-            }
+            # page 1: the baseline's critical-path days, drawn at the width of its column beside
+            # the findings (see briefing.typ) at the tallest of PAGE_ONE_CHART_HEIGHTS that keeps
+            # it on page 1; every scenario side by side on a page of its own, first of the charts
+            base_only = table[table["scenario"] == results[0].scenario.scenario.name]
+            days_caption = s["captions"]["days_go base"].format(base=base_title)
+
+            def days_go(height: float) -> dict:
+                fig = charts.days_go_chart(
+                    base_only, results[:1], lang=lang, width=3.0, height=height
+                )
+                return {"file": save("days_go_base", fig), "caption": days_caption, "beside": True}
+
+            data["days_go"] = days_go(PAGE_ONE_CHART_HEIGHTS[0])
+            data["charts"].append(
+                {
+                    "title": s["chart titles"]["days_go"],
+                    "file": save("days_go", charts.days_go_chart(table, results, lang=lang)),
+                    "caption": s["captions"]["days_go"].format(base=base_title),
+                }
+            )
         if hall.is_hall(results):  # the hourly heatmap of the halls on page 1 (issue 15)
             words = hall.WORDS[lang]
             name = save("hall_heatmap", hall.heatmap_chart(results, lang))
-            data["days_go"] = {"file": name, "caption": words["caption"]}
+            data["days_go"] = {"file": name, "caption": words["caption"], "beside": False}
             data["charts"].append(
                 {"title": words["title"], "file": name, "caption": words["caption"]}
             )
@@ -829,7 +858,17 @@ def write_brief(comparison, out: Path, lang: str = "en", page_png: bool = True) 
                 }
             )
         pdf = out / "briefing.pdf"
-        render_pdf(data, files, pdf, out / "page-1.png" if page_png else None)
+        png = out / "page-1.png" if page_png else None
+        page = render_pdf(data, files, pdf, png)
+        if page > 1 and days_go is not None and not hall.is_hall(results):
+            for height in PAGE_ONE_CHART_HEIGHTS[1:]:
+                data["days_go"] = days_go(height)
+                page = render_pdf(data, files, pdf, png)
+                if page == 1:
+                    break
+            else:  # page 1 cannot hold it: the chart page after it has it anyway
+                data["days_go"] = None
+                render_pdf(data, files, pdf, png)
     return pdf
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import textwrap
 import types
 from collections.abc import Iterator, Sequence
 
@@ -502,18 +503,28 @@ def trips_chart(results: Sequence, lang: str = "en") -> Figure:
     return fig
 
 
-def days_go_chart(table: pd.DataFrame, results: Sequence, lang: str = "en") -> Figure:
+def days_go_chart(
+    table: pd.DataFrame,
+    results: Sequence,
+    lang: str = "en",
+    width: float = PAGE_WIDTH_IN,
+    height: float | None = None,
+) -> Figure:
     """Where the days go: working days on the critical path by component, per scenario.
 
     ``table`` has columns ``scenario`` (a result's scenario name), ``component`` (a label, or a
     ``{zh, en}`` dict), ``mean``, ``ci_low``, ``ci_high`` (working days per project).
+    ``width`` and ``height`` (inches) give the size it prints at, so that its text stays at
+    least 8 pt there (page 1 of the briefing places it in a column beside the findings).
     """
     tx = words(lang)
     results = list(results)
     comps = list(dict.fromkeys(table["component"].map(lambda c: pick(c, lang, str(c)))))
     with style(lang):
-        fig = _figure(1.5 + 0.3 * len(comps) * max(1, len(results)) / 1.5)
+        tall = 1.5 + 0.3 * len(comps) * max(1, len(results)) / 1.5
+        fig = _figure(tall if height is None else height, width)
         ax = fig.subplots()
+        narrow = width < PAGE_WIDTH_IN / 1.5
         height = 0.8 / max(1, len(results))
         for k, res in enumerate(results):
             mine = table[table["scenario"] == res.scenario.scenario.name]
@@ -529,7 +540,7 @@ def days_go_chart(table: pd.DataFrame, results: Sequence, lang: str = "en") -> F
                 m,
                 height=height,
                 color=PALETTE[k % len(PALETTE)],
-                label=_shorten(result_title(res, lang, results), 34),
+                label=_shorten(result_title(res, lang, results), 20 if narrow else 34),
             )
             ax.errorbar(m, pos, xerr=err, fmt="none", ecolor="black", capsize=2, linewidth=1)
         ax.set_yticks(
@@ -537,9 +548,18 @@ def days_go_chart(table: pd.DataFrame, results: Sequence, lang: str = "en") -> F
             [_shorten(c, 24) for c in comps],
         )
         ax.invert_yaxis()
-        ax.set_xlabel(tx["days go x"])
+        label = tx["days go x"]
+        if narrow:  # the parenthesis on a line of its own; one scenario needs no legend
+            for opening in ("（", " ("):
+                label = label.replace(opening, "\n" + opening.strip(), 1)
+            label = "\n".join(textwrap.fill(line, 26) for line in label.split("\n"))
+            ax.set_xlabel(label)
+            if len(results) > 1:
+                fig.legend(fontsize=MIN_PT, loc="outside upper center", ncols=1, frameon=False)
+        else:
+            ax.set_xlabel(label)
+            ax.legend(fontsize=MIN_PT, loc="lower right")
         ax.set_title(tx["days go title"], loc="left")
-        ax.legend(fontsize=MIN_PT, loc="lower right")
         _footer(fig, lang, len(results[0].traces), results[0].seed)
     return fig
 

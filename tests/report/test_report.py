@@ -234,7 +234,9 @@ def test_english_briefing_has_its_numbers_pages_and_accounts(comparison, tmp_pat
     assert "Findings" in first and "[" in first  # table with CIs
     # one chart per page, each page with its caption ("Figure n")
     figure_pages = [p for p in flat if re.search(r"Figure \d", p)]
-    assert len(figure_pages) == 8  # seven charts, and page 1's where the days go (issue 10)
+    # eight charts (where the days go of every scenario first), and page 1's where the days go
+    # of the baseline beside the findings (issue 13.3, issue 10)
+    assert len(figure_pages) == 9
     assert "Figure 1" in first and "critical path" in first
     assert all(len(re.findall(r"Figure \d", p)) == 1 for p in figure_pages)
     # every lever's account in full, and the provenance last
