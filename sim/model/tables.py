@@ -21,7 +21,7 @@ model touches no file system.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -64,9 +64,16 @@ class NullSink:
 
 
 class MemorySink:
-    """A sink that keeps every chunk and hands the tables back as pandas DataFrames."""
+    """A sink that keeps every chunk and hands the tables back as pandas DataFrames.
 
-    def __init__(self) -> None:
+    ``only`` maps table names to the columns kept of them (the others are dropped as each chunk
+    arrives, and integer columns are held as 32-bit integers when their values fit): a run whose
+    full tables go to files keeps in memory just what its summary reads. Tables not named keep
+    every column, as recorded.
+    """
+
+    def __init__(self, only: Mapping[str, Collection[str]] | None = None) -> None:
+        self._only = {name: frozenset(cols) for name, cols in (only or {}).items()}
         self._columns: dict[str, list[str]] = {}
         self._categories: dict[str, dict[str, list[str]]] = {}
         self._chunks: dict[str, list[dict[str, np.ndarray]]] = {}
@@ -75,12 +82,17 @@ class MemorySink:
         self, name: str, columns: Sequence[str], categories: Mapping[str, Sequence[str]]
     ) -> None:
         """Start an empty table ``name``."""
-        self._columns[name] = list(columns)
-        self._categories[name] = {c: list(v) for c, v in categories.items()}
+        only = self._only.get(name)
+        self._columns[name] = [c for c in columns if only is None or c in only]
+        self._categories[name] = {
+            c: list(v) for c, v in categories.items() if c in self._columns[name]
+        }
         self._chunks[name] = []
 
     def write(self, name: str, chunk: dict[str, np.ndarray]) -> None:
-        """Keep the chunk."""
+        """Keep the chunk (only the kept columns of a slim table, integers narrowed)."""
+        if name in self._only:
+            chunk = {c: _narrow(chunk[c]) for c in self._columns[name]}
         self._chunks[name].append(chunk)
 
     def close(self) -> None:
@@ -115,6 +127,17 @@ class MemorySink:
             else:
                 data[col] = values
         return pd.DataFrame(data, columns=columns, copy=False)
+
+
+_I32 = np.iinfo(np.int32)
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """An int64 column as int32 when every value fits (half the size)."""
+    if values.dtype == np.int64 and len(values):
+        if _I32.min <= values.min() and values.max() <= _I32.max:
+            return values.astype(np.int32)
+    return values
 
 
 class Table:
