@@ -1192,6 +1192,7 @@ class HallModel:
         self._block = -1
         times = times[order]
         del order
+        self.memory.reserve("cases", len(times))
         self.kernel.feed(times, self._arrive)
         del times
         self.kernel.run(until=self.end_h)

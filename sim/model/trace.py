@@ -103,13 +103,14 @@ def memory_sink(case_columns: Iterable[str] | None) -> MemorySink:
     """The sink of the trace's own tables: every column, or only ``case_columns`` of the cases.
 
     With ``case_columns`` (a run whose full tables go to a caller's sink, say a file) the trace
-    holds only those columns of the case table (``case`` always, so the rows keep their order),
-    and their integers as 32-bit: what the per-replication summary reads, a fraction of the
-    table. Names the table does not have are ignored.
+    holds only those columns of the case table (``case`` always: each row is put in its place,
+    in case order), compactly (see :class:`~sim.model.tables.MemorySink`): what the
+    per-replication summary reads, a fraction of the table. Names the table does not have are
+    ignored.
     """
     if case_columns is None:
         return MemorySink()
-    return MemorySink(only={"cases": {"case", *case_columns}})
+    return MemorySink(only={"cases": {"case", *case_columns}}, index={"cases": "case"})
 
 
 def _ignore(_: Any) -> None:
@@ -186,8 +187,9 @@ class TraceRecorder:
     # -- rows as the run goes -------------------------------------------------------------------
 
     def expect(self, n_cases: int) -> None:
-        """Make room for ``n_cases`` open cases."""
+        """Make room for ``n_cases`` open cases (and their rows, in a slim memory sink)."""
         self.open = [None] * n_cases
+        self.memory.reserve("cases", n_cases)
 
     def visit(
         self, case: Case, i: int, visit: list, done: float, overdue: int, sent_back: bool
