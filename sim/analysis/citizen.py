@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.caseview import CaseView
 from sim.model.trace import Trace
 
 HALL_HEADLINE = (
@@ -72,48 +73,58 @@ def _share(a: float, b: float) -> float:
     return float(a / b) if b else math.nan
 
 
-def case_rows(rep: int, group: str, arrived: pd.DataFrame, years: float) -> list[tuple]:
-    """The hall metrics of one set of cases (arrived in the window) of one replication."""
-    g = arrived[arrived["finished"]]
-    visits = g["visits"].to_numpy(float)
-    n = len(g)
+def case_rows(
+    rep: int, group: str, view: CaseView, arrived: np.ndarray, years: float
+) -> list[tuple]:
+    """The hall metrics of one set of cases of one replication.
+
+    ``arrived`` selects the rows (cases that arrived in the window) of ``view``'s table.
+    """
+    done = arrived & view.mask("finished")
+    visits = view.values("visits", done)
+    n = len(visits)
+    wait = view.values("hall_wait_min", done)
     rows = [
         (rep, group, "visits_mean", float(visits.mean()) if n else math.nan, n),
         (rep, group, "one_visit_share", _share((visits <= 1).sum(), n), n),
         (rep, group, "zero_visit_share", _share((visits == 0).sum(), n), n),
-        (rep, group, "hall_wait_mean_min", _share(g["hall_wait_min"].sum(), visits.sum()), n),
+        (rep, group, "hall_wait_mean_min", _share(wait.sum(), visits.sum()), n),
     ]
     seen = visits > 0
-    per_visit = g["hall_wait_min"].to_numpy(float)[seen] / visits[seen]
+    per_visit = wait[seen] / visits[seen]
     p90 = float(np.quantile(per_visit, 0.9)) if len(per_visit) else math.nan
     rows.append((rep, group, "hall_wait_p90_min", p90, int(seen.sum())))
-    joins = arrived["joins"].sum()
-    left = arrived["balks"].sum() + arrived["reneges"].sum()
+    joins = view.total("joins", arrived)
+    left = view.total("balks", arrived) + view.total("reneges", arrived)
+    n_arrived = int(arrived.sum())
     rows.append((rep, group, "left_unserved_share", _share(left, joins), int(joins)))
-    rows.append((rep, group, "gave_up_share", _share(arrived["gave_up"].sum(), len(arrived)), n))
-    rows.append(
-        (rep, group, "items_per_year", float(arrived["items_handled"].sum()) / years, len(arrived))
-    )
+    rows.append((rep, group, "gave_up_share", _share(view.total("gave_up", arrived), n_arrived), n))
+    items = float(view.total("items_handled", arrived))
+    rows.append((rep, group, "items_per_year", items / years, n_arrived))
     if group.startswith("group:"):  # case types and 'all' have it from the general summary
-        days = g["lead_days"].to_numpy(float)
+        days = view.values("lead_days", done)
         rows.append((rep, group, "lead_days_mean", float(days.mean()) if n else math.nan, n))
     return rows
 
 
-def hall_rows(rep: int, tr: Trace, cases: pd.DataFrame) -> list[tuple]:
-    """Every hall metric of one replication (``cases``: those arrived in the window)."""
+def hall_rows(rep: int, tr: Trace, view: CaseView, window: np.ndarray) -> list[tuple]:
+    """Every hall metric of one replication (``window``: the rows of the window's cases)."""
     meta = tr.meta
     years = (meta["horizon_h"] - meta["warmup_h"]) / 24.0 / 365.0
-    cases = cases[list(_COLUMNS)]  # a slim copy: the groups below copy only these columns
-    rows = case_rows(rep, "all", cases, years)
-    for t, g in cases.groupby("case_type", observed=False):
-        rows += case_rows(rep, str(t), g, years)
+    rows = case_rows(rep, "all", view, window, years)
+    by_type = dict(view.groups("case_type"))
+    for t, mine in by_type.items():
+        rows += case_rows(rep, t, view, window & mine, years)
     groups: dict[str, list[str]] = {}
     for t, labels in meta.get("case_groups", {}).items():
         for label in labels:
             groups.setdefault(label, []).append(t)
     for label, types in groups.items():
-        rows += case_rows(rep, f"group:{label}", cases[cases["case_type"].isin(types)], years)
+        mine = np.zeros(len(view), dtype=bool)
+        for t in types:
+            if t in by_type:
+                mine |= by_type[t]
+        rows += case_rows(rep, f"group:{label}", view, window & mine, years)
     for _, d in tr.departments.iterrows():
         name = f"department:{d['department']}"
         rows.append((rep, name, "mean_wait_min", d["mean_wait_min"], d["served"]))

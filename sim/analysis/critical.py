@@ -314,23 +314,46 @@ def _finite(x: float) -> float | None:
     return float(x) if x is not None and math.isfinite(x) else None
 
 
+def _unit(working_days: float) -> tuple[float, str]:
+    """A unit that fits a critical path of ``working_days``: days, else hours, else minutes.
+
+    A working day counts 24 hours of a working day's time (see :mod:`sim.model.workcal`), so a
+    path shorter than one is told in hours (or minutes) of working days: a service hall's
+    quarter-hour visit is not "0 working days".
+    """
+    if not working_days < 1:  # NaN too: nothing to rescale
+        return 1.0, "working days"
+    if working_days * 24 >= 1:
+        return 24.0, "hours of working days"
+    return 24.0 * 60, "minutes of working days"
+
+
+def _amount(x: float) -> str:
+    """A figure with the digits it needs: 123, 12.3, 1.23."""
+    return f"{x:.0f}" if abs(x) >= 10 else f"{x:.1f}" if abs(x) >= 1 else f"{x:.2f}"
+
+
 def describe(source: Any, top: int = 5) -> list[str]:
     """A few lines for the command line: the split by kind and the top departments."""
     t = where_the_days_go(source)
     if t.empty:
         return []
     total = t[t["level"] == "kind"]["wd_mean"].sum()
-    lines = [f"Where the days go (critical path, {total:.0f} working days per case):"]
+    scale, unit = _unit(total)
+    lines = [f"Where the days go (critical path, {_amount(total * scale)} {unit} per case):"]
     kinds = t[t["level"] == "kind"]
     lines.append(
         "  by kind: "
-        + ", ".join(f"{r.name} {r.wd_mean:.0f} ({r.share:.0%})" for r in kinds.itertuples())
+        + ", ".join(
+            f"{r.name} {_amount(r.wd_mean * scale)} ({r.share:.0%})" for r in kinds.itertuples()
+        )
     )
     deps = t[(t["level"] == "department")].head(top + 1)
     lines.append(
         "  by department: "
         + ", ".join(
-            f"{r.name or '(none: problems, applicant)'} {r.wd_mean:.0f} ({r.share:.0%})"
+            f"{r.name or '(none: problems, applicant)'} {_amount(r.wd_mean * scale)} "
+            f"({r.share:.0%})"
             for r in deps.itertuples()
         )
     )

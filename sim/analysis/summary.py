@@ -11,7 +11,8 @@ Besides the per-case means of :data:`CASE_METRICS`, each replication reports
 
 * ``unfinished_share`` and ``capped_share`` — of the cases that arrived in the window, those
   still open at the end, and those whose loop a safety cap (``max_rounds``, ``max_visits``) cut
-  short (a run with a capped case is biased: raise or remove the cap);
+  short (a run with a capped case is biased: raise or remove the cap); both NaN (no
+  observation) for a replication, or a case type, with no case in the window;
 * ``one_trip_share`` — of the government items the finished cases handled, the share that took
   the applicant at most one trip (最多跑一次); ``overdue_share`` — of their timed visits (items
   with ``time_limit_wd``), the share over the promised limit (only when the scenario sets limits);
@@ -25,13 +26,14 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.analysis.caseview import CaseView
 from sim.analysis.citizen import _COLUMNS as HALL_COLUMNS
 from sim.analysis.citizen import HALL_UNITS, hall_rows
 from sim.model.trace import Trace
@@ -64,6 +66,15 @@ _USED = {
     *(col for col, _, _ in CASE_METRICS.values()),
 }
 """The columns of the cases table the per-replication summary reads (besides intervals)."""
+
+
+def case_columns(intervals: Iterable[str] = ()) -> frozenset[str]:
+    """Every column of a cases table that :func:`per_replication` reads.
+
+    ``intervals``: the scenario's interval names. A run that keeps only these columns in memory
+    (``Model(case_columns=...)``) gets the same summary as one that keeps them all.
+    """
+    return frozenset({*_USED, *HALL_COLUMNS, "in_window", *intervals})
 
 
 def t_interval(
@@ -114,53 +125,40 @@ def _share(numerator: float, denominator: float) -> float:
 
 
 def per_replication(traces: Sequence[Trace]) -> pd.DataFrame:
-    """One row per replication, case type (and ``all``) and metric: the replication's value."""
+    """One row per replication, case type (and ``all``) and metric: the replication's value.
+
+    Columns are read through row masks (:class:`~sim.analysis.caseview.CaseView`), never by
+    copying the table: a year of a million cases costs a few columns' worth of memory.
+    """
     rows = []
     for rep, tr in enumerate(traces):
         intervals = tr.meta.get("intervals", [])
-        cases = tr.cases
-        used = [c for c in cases.columns if c in _USED or c in intervals]
-        if tr.meta.get("hall"):
-            used += [c for c in HALL_COLUMNS if c not in used]
-        cases = cases.loc[cases["in_window"].to_numpy(), used]  # one slim copy of the window
-        # one group's copy at a time (a citizen-hall year has close to a million cases)
+        view = CaseView(tr.cases)
+        window = view.mask("in_window")
+        finished = view.mask("finished")
         groups = itertools.chain(
-            [(ALL, cases)], ((str(t), g) for t, g in cases.groupby("case_type", observed=False))
+            [(ALL, window)], ((label, window & rows_) for label, rows_ in view.groups())
         )
         for ctype, arrived in groups:
-            g = arrived[arrived["finished"]]
+            done = arrived & finished
+            n_arrived, n_done = int(arrived.sum()), int(done.sum())
             for metric, (col, how, _) in CASE_METRICS.items():
-                rows.append((rep, ctype, metric, _stat(g[col].to_numpy(float), how), len(g)))
-            n_arrived = len(arrived)
-            rows.append((rep, ctype, "unfinished_share", 1 - len(g) / max(1, n_arrived), len(g)))
-            rows.append(
-                (rep, ctype, "capped_share", _share(arrived["capped"].sum(), n_arrived), n_arrived)
-            )
-            rows.append(
-                (
-                    rep,
-                    ctype,
-                    "one_trip_share",
-                    _share(g["items_one_trip"].sum(), g["items_handled"].sum()),
-                    len(g),
-                )
-            )
+                rows.append((rep, ctype, metric, _stat(view.values(col, done), how), n_done))
+            unfinished = 1 - n_done / n_arrived if n_arrived else math.nan
+            rows.append((rep, ctype, "unfinished_share", unfinished, n_done))
+            capped = _share(view.total("capped", arrived), n_arrived)
+            rows.append((rep, ctype, "capped_share", capped, n_arrived))
+            one_trip = _share(view.total("items_one_trip", done), view.total("items_handled", done))
+            rows.append((rep, ctype, "one_trip_share", one_trip, n_done))
             if tr.meta.get("time_limits"):
-                rows.append(
-                    (
-                        rep,
-                        ctype,
-                        "overdue_share",
-                        _share(g["items_overdue"].sum(), g["items_timed"].sum()),
-                        len(g),
-                    )
-                )
+                overdue = _share(view.total("items_overdue", done), view.total("items_timed", done))
+                rows.append((rep, ctype, "overdue_share", overdue, n_done))
             for name in intervals:
-                values = arrived[name].to_numpy(float)
+                values = view.values(name, arrived)
                 values = values[np.isfinite(values)]
                 rows.append((rep, ctype, name, _stat(values, "mean"), len(values)))
         if tr.meta.get("hall"):  # service halls: visits, waits, one-visit share (issue 15)
-            rows += hall_rows(rep, tr, cases)
+            rows += hall_rows(rep, tr, view, window)
         for _, d in tr.departments.iterrows():
             rows.append(
                 (rep, f"department:{d['department']}", "utilisation", d["utilisation"], d["tasks"])

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.analysis.summary import per_replication
+from sim.analysis.summary import case_columns, per_replication
 from sim.experiment.limits import MAX_JOBS
 from sim.experiment.results import KEEP, Replication
 from sim.experiment.sinks import sink_for
@@ -80,19 +80,31 @@ def perform(task: Task) -> Replication:
     """
     names = kept_tables(task.keep)
     recorded = tuple(n for n in names if n != "cases")  # what the model records beyond cases
-    if task.output is not None and names:
+    to_file = task.output is not None and bool(names)
+    returned = task.cases_in_memory or (bool(names) and not to_file)
+    # a trace that is not returned only feeds the summary: it holds the columns that reads
+    slim = None if returned else case_columns(task.scenario.intervals)
+    if to_file:
         # with cases_in_memory the caller writes the case table itself (after truncation)
-        to_file = [n for n in names if not (task.cases_in_memory and n == "cases")]
-        sink = sink_for(task.output.format, Path(task.output.folder), task.replication, to_file)
+        files = [n for n in names if not (task.cases_in_memory and n == "cases")]
+        sink = sink_for(task.output.format, Path(task.output.folder), task.replication, files)
         trace = Model(
-            task.scenario, seed=task.seed, replication=task.replication, sink=sink, keep=recorded
+            task.scenario,
+            seed=task.seed,
+            replication=task.replication,
+            sink=sink,
+            keep=recorded,
+            case_columns=slim,
         ).run()
-        kept = trace if task.cases_in_memory else None
     else:
         trace = Model(
-            task.scenario, seed=task.seed, replication=task.replication, keep=recorded
+            task.scenario,
+            seed=task.seed,
+            replication=task.replication,
+            keep=recorded,
+            case_columns=slim,
         ).run()
-        kept = trace if (names or task.cases_in_memory) else None
+    kept = trace if returned else None
     summary = per_replication([trace]).assign(replication=task.replication)
     return Replication(
         index=task.replication,

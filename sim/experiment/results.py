@@ -258,6 +258,25 @@ class RunResult:
         """The case tables of all replications, with a ``replication`` column."""
         return self._table("cases")
 
+    def case_columns(self, columns: Sequence[str]) -> pd.DataFrame:
+        """Only ``columns`` of the case tables (and ``replication``), rows as in :attr:`cases`.
+
+        When the tables were streamed to files, only these columns are read (a chart of a
+        million cases needs two or three of the table's thirty-odd columns); otherwise they are
+        selected from the tables in memory.
+        """
+        wanted = list(dict.fromkeys(["replication", *columns]))
+        if "cases" in self.__dict__ or self.tables is None or "cases" not in self.tables.names:
+            return self.cases[wanted]
+        if not self.has("cases"):
+            raise TablesNotKept(f"the run kept {self.keep!r} tables, not 'cases'")
+        read = list(dict.fromkeys([*wanted, "case"]))
+        frame = read_table(self.tables.path("cases"), self.tables.format, read)
+        # a sink gets cases as they close; in memory they are by number
+        frame = frame.sort_values(["replication", "case"], kind="stable", ignore_index=True)
+        frame = frame[wanted]
+        return frame if self.tables.format == "parquet" else _typed(frame, self.scenario)
+
     @cached_property
     def tasks(self) -> pd.DataFrame:
         """The task tables of all replications, with a ``replication`` column."""

@@ -30,8 +30,9 @@ import pandas as pd
 
 FORMATS = ("parquet", "csv")
 CHUNK_ROWS = 65_536
-#: Rows per row group of a stacked Parquet table (4 chunks: about 10% smaller files than 1 chunk).
-MERGED_ROW_GROUP = 4 * CHUNK_ROWS
+#: Rows per row group of a stacked Parquet table: one buffered group of a wide case table is
+#: about 10 MB (larger groups pack a few per cent better and cost their size in memory).
+MERGED_ROW_GROUP = CHUNK_ROWS
 _RISKY = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -66,6 +67,29 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     inert_frame(df).to_csv(tmp, index=False)
     os.replace(tmp, path)
+
+
+def parquet_options(schema: Any) -> dict[str, Any]:
+    """How a table's columns are written to Parquet (zstd on top of each column's encoding).
+
+    Floating-point columns are byte-stream split (the bytes of a double grouped by position, so
+    zstd finds the repeated exponents: a third smaller than plain), 64-bit integers and
+    timestamps (case numbers, arrival dates: mostly increasing) delta-encoded, everything else
+    dictionary-encoded. Any Parquet reader (pyarrow, pandas, DuckDB, Polars) reads them.
+    """
+    import pyarrow as pa
+
+    encodings: dict[str, str] = {}
+    plain: list[str] = []
+    for field in schema:
+        t = field.type
+        if pa.types.is_floating(t):
+            encodings[field.name] = "BYTE_STREAM_SPLIT"
+        elif pa.types.is_timestamp(t) or (pa.types.is_integer(t) and t.bit_width == 64):
+            encodings[field.name] = "DELTA_BINARY_PACKED"
+        else:
+            plain.append(field.name)
+    return {"compression": "zstd", "use_dictionary": plain, "column_encoding": encodings}
 
 
 class _Sink:
@@ -152,7 +176,9 @@ class ParquetSink(_Sink):
         table = pa.Table.from_pandas(pd.DataFrame(self._decoded(name, chunk)), preserve_index=False)
         writer = self._writers[name]
         if writer is None:
-            writer = pq.ParquetWriter(self.paths[name], table.schema, compression="zstd")
+            writer = pq.ParquetWriter(
+                self.paths[name], table.schema, **parquet_options(table.schema)
+            )
             self._writers[name] = writer
         writer.write_table(table.cast(writer.schema))
 
@@ -167,7 +193,8 @@ class ParquetSink(_Sink):
                 for col in self._categories[name]:
                     empty[col] = np.array([], dtype=np.int64)
                 frame = pd.DataFrame(self._decoded(name, empty))
-                pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), self.paths[name])
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                pq.write_table(table, self.paths[name], **parquet_options(table.schema))
             else:
                 writer.close()
         self._writers = {}
@@ -256,6 +283,10 @@ def merge_parts(folder: Path, name: str, fmt: str, replications: Iterable[int]) 
         return None
     target = folder / f"{name}{suffix}"
     tmp = folder / f".{name}{suffix}.tmp"
+    if len(parts) == 1:  # one replication: its part already is the stacked table
+        os.replace(parts[0], target)
+        _remove_empty(parts_dir)
+        return target
     if fmt == "parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -273,7 +304,8 @@ def merge_parts(folder: Path, name: str, fmt: str, replications: Iterable[int]) 
             for p in parts:
                 pf = pq.ParquetFile(p)
                 if writer is None:
-                    writer = pq.ParquetWriter(tmp, pf.schema_arrow, compression="zstd")
+                    schema = pf.schema_arrow
+                    writer = pq.ParquetWriter(tmp, schema, **parquet_options(schema))
                 for batch in pf.iter_batches():
                     buffer.append(batch)
                     if sum(b.num_rows for b in buffer) >= MERGED_ROW_GROUP:

@@ -30,6 +30,14 @@ def simulate(
     replication: int = 0,
     sink: Sink | None = None,
     keep: Iterable[str] = TABLES,
+    case_columns: Iterable[str] | None = None,
 ) -> Trace:
     """Run one replication of ``scenario`` and return its trace (see :class:`Model`)."""
-    return Model(scenario, seed=seed, replication=replication, sink=sink, keep=keep).run()
+    return Model(
+        scenario,
+        seed=seed,
+        replication=replication,
+        sink=sink,
+        keep=keep,
+        case_columns=case_columns,
+    ).run()

@@ -51,6 +51,7 @@ KINDS = (
 
 QUEUE, WORK, CORRECT, DELAY, INTERMEDIARY, TRANSFER, PROBLEM, APPLICANT = range(len(KINDS))
 _BATCH = 3 * 65_536  # numbers of buffered pieces booked at once
+_QUICK_BATCH = 1 << 18  # quick cases held before they are booked
 _ACTIVITY = {KIND_DELAY: DELAY, KIND_APPLICANT: APPLICANT, KIND_CORRECTION: CORRECT}
 
 # positions in the engine's visit record (see sim.model.engine)
@@ -77,6 +78,7 @@ class CriticalPaths:
         self.intermediary = [sc.items[i].kind == "intermediary" for i in plan.item_ids]
         self.pending: dict[int, list] = {}
         self._quick: list[np.ndarray] = []  # type, arrival, started, done of quick window cases
+        self._quick_rows = 0
         # a quick case type's one item and the department of its one step
         self._quick_of = {
             cp.code: (cp.items[0].code, cp.items[0].steps[0].department)
@@ -114,6 +116,9 @@ class CriticalPaths:
             self._quick.append(
                 np.stack((types[keep], arrival[keep], started[keep], done[keep]), axis=1)
             )
+            self._quick_rows += int(keep.sum())
+            if self._quick_rows >= _QUICK_BATCH:  # booked a batch at a time: memory stays flat
+                self._book_quick()
 
     def _book_quick(self) -> None:
         """Add the held quick cases to the totals, a chunk at a time."""
@@ -121,6 +126,7 @@ class CriticalPaths:
             return
         q = np.concatenate(self._quick)
         self._quick = []
+        self._quick_rows = 0
         types = q[:, 0].astype(np.int64)
         arrival, started, done = q[:, 1], q[:, 2], q[:, 3]
         wd = self.calendar.wd_array

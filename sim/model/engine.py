@@ -63,7 +63,7 @@ from sim.model.plan import (
     StepPlan,
     compile_plan,
 )
-from sim.model.streams import ArrayStream, CaseStream, Streams
+from sim.model.streams import ArrayStream, CaseStream, ConstantStream, Streams
 from sim.model.tables import Sink
 from sim.model.trace import TABLES, Trace, TraceRecorder
 from sim.model.workcal import HOURS_PER_DAY, OfficeClock, WorkCalendar
@@ -802,7 +802,10 @@ class Model:
     ``sink`` receives the tables in chunks as the run goes (default: a :class:`MemorySink`,
     whose tables end up on the trace); ``keep`` names the per-event tables recorded at all
     (any of ``"tasks"``, ``"activities"``, ``"visits"``; default all three). The cases table is
-    always recorded and always on the trace.
+    always recorded and always on the trace; ``case_columns`` names the columns of it the trace
+    holds (default: all; a caller's sink still gets every column, and a caller's
+    :class:`MemorySink` keeps what it keeps), so that a long run whose tables go to files, or
+    nowhere, holds only what its summary reads.
     """
 
     def __new__(cls, scenario: Scenario, *args: Any, **kwargs: Any) -> Any:
@@ -820,6 +823,7 @@ class Model:
         replication: int = 0,
         sink: Sink | None = None,
         keep: Iterable[str] = TABLES,
+        case_columns: Iterable[str] | None = None,
     ):
         self.scenario = sc = scenario
         self.seed = sc.experiment.seed if seed is None else int(seed)
@@ -837,7 +841,7 @@ class Model:
         self.calendar = WorkCalendar(info.start, int(info.horizon_days + info.drain_days) + 60)
         self.streams = Streams(self.seed, replication)
         self._draws: dict[tuple, CaseStream] = {}
-        self.recorder = TraceRecorder(self, sink, keep)
+        self.recorder = TraceRecorder(self, sink, keep, case_columns)
         self.departments = [
             Department(self, d, n, spec, OfficeClock(self.calendar, spec.hours))
             for n, (d, spec) in enumerate(sc.departments.items())
@@ -852,13 +856,6 @@ class Model:
         self._ran = False
 
     # -- draws and delays -----------------------------------------------------------------------
-
-    def _first_streams(self, keys: tuple, steps: tuple) -> list[list[CaseStream]]:
-        """Per item and step, the stream of the first visit's first round (no key to build)."""
-        return [
-            [self.stream(key + (0, 0), step.dist) for key, step in zip(ks, ss, strict=True)]
-            for ks, ss in zip(keys, steps, strict=True)
-        ]
 
     def _first_streams(self, keys: tuple, steps: tuple) -> list[list[CaseStream]]:
         """Per item and step, the stream of the first visit's first round (no key to build)."""
@@ -935,6 +932,7 @@ class Model:
             u = self.streams.uniforms(key, n)
             t = np.cumsum(-mean_gap * np.log1p(-u))
             if t[-1] >= self.horizon_h:
+                self.streams.forget(key)
                 return t[t < self.horizon_h]
             n *= 2
 
@@ -944,15 +942,18 @@ class Model:
         Arrival times, types and indices stay numpy arrays (a few bytes a case, not a Python
         object each); they become Python lists a block at a time as the run reaches them.
         """
+        counts = [len(a) for a in self.arrivals]
         times = np.concatenate(self.arrivals)
-        types = np.concatenate([np.full(len(a), n) for n, a in enumerate(self.arrivals)])
-        ks = np.concatenate([np.arange(len(a)) for a in self.arrivals])
+        self.arrivals = []  # the merged stream below is all the run needs
+        types = np.concatenate([np.full(c, n, dtype=np.int32) for n, c in enumerate(counts)])
+        ks = np.concatenate([np.arange(c, dtype=np.int32) for c in counts])
         order = np.argsort(times, kind="stable")
         self._types, self._ks = types[order], ks[order]
+        del types, ks
         self._block = -1
         self._block_types: list[int] = []
         self._block_ks: list[int] = []
-        self._sizes_by_type = [ArrayStream(self._sizes(n)) for n in range(len(self.plan.cases))]
+        self._sizes_by_type = [self._sizes(n, c) for n, c in enumerate(counts)]
         self._quick = [
             (
                 cp,
@@ -966,7 +967,9 @@ class Model:
             for cp in self.plan.cases
         ]
         self.recorder.expect(len(times))
-        self.kernel.feed(times[order], self._arrive)
+        times = times[order]
+        del order
+        self.kernel.feed(times, self._arrive)
 
     def _arrive(self, n: int) -> None:
         """Case ``n`` (in order of arrival) arrives: create it and submit its first items."""
@@ -994,10 +997,16 @@ class Model:
             if case.state[i] == WAITING:
                 case.submit_item(i, -1)
 
-    def _sizes(self, n: int) -> np.ndarray:
+    def _sizes(self, n: int, count: int) -> ArrayStream | ConstantStream:
+        """The sizes of the ``count`` cases of type ``n`` (a constant needs no array)."""
         type_id = self.plan.type_ids[n]
         dist = self.scenario.case_types[type_id].size
-        return dist.ppf(self.streams.uniforms(("size", type_id), len(self.arrivals[n])))
+        if dist.dist == "deterministic":
+            return ConstantStream(float(dist.value))
+        key = ("size", type_id)
+        sizes = dist.ppf(self.streams.uniforms(key, count))
+        self.streams.forget(key)
+        return ArrayStream(sizes)
 
     def run(self) -> Trace:
         """Run the replication to the end of the horizon plus drain, and return its trace."""

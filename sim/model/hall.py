@@ -66,7 +66,7 @@ from sim.model.halltime import DAY_TYPES, HOURS_PER_DAY, Timeline, day_types, nh
 from sim.model.kernel import FEED_MASK, FEED_SHIFT, Kernel
 from sim.model.streams import CaseStream, Streams
 from sim.model.tables import MemorySink, Sink, Table
-from sim.model.trace import TABLES, Trace, _by_case, _Tee
+from sim.model.trace import TABLES, Trace, _by_case, _Tee, memory_sink
 from sim.model.workcal import WorkCalendar
 from sim.scenario.schema import Scenario, group_departments
 
@@ -826,6 +826,7 @@ class HallModel:
         replication: int = 0,
         sink: Sink | None = None,
         keep: Iterable[str] = TABLES,
+        case_columns: Iterable[str] | None = None,
     ):
         self.scenario = sc = scenario
         self.seed = sc.experiment.seed if seed is None else int(seed)
@@ -901,7 +902,7 @@ class HallModel:
         self.day_type = day_types(info.start, self.n_days)
         self.types = [TypePlan(self, n, t) for n, t in enumerate(sc.case_types)]
         self.keep = tuple(t for t in TABLES if t in keep)
-        self._setup_tables(sink)
+        self._setup_tables(sink, case_columns)
         self._arrivals = [self._arrival_times(tp) for tp in self.types]
         self.open_cases: dict[int, HallCase] = {}
         self._starting: HallCase | None = None
@@ -1142,6 +1143,7 @@ class HallModel:
                 if e.sum() > expected:
                     break
                 n *= 2
+            self.streams.forget(key)
             return nhpp_times(tp.profile, info.start, info.horizon_days, arr.per_year, e)
         mean_gap = 365.0 * HOURS_PER_DAY / arr.per_year
         n = int(self.h1 / mean_gap * 1.2) + 64
@@ -1150,6 +1152,7 @@ class HallModel:
             u = self.streams.uniforms(key, n)
             t = np.cumsum(-mean_gap * np.log1p(-u))
             if t[-1] >= self.h1:
+                self.streams.forget(key)
                 return t[t < self.h1]
             n *= 2
 
@@ -1178,25 +1181,30 @@ class HallModel:
         if self._ran:
             raise RuntimeError("a Model runs once; build a new one for another replication")
         self._ran = True
+        counts = [len(a) for a in self._arrivals]
         times = np.concatenate(self._arrivals) if self._arrivals else np.empty(0)
-        types = np.concatenate([np.full(len(a), n) for n, a in enumerate(self._arrivals)])
-        ks = np.concatenate([np.arange(len(a)) for a in self._arrivals])
+        self._arrivals = []
+        types = np.concatenate([np.full(c, n, dtype=np.int32) for n, c in enumerate(counts)])
+        ks = np.concatenate([np.arange(c, dtype=np.int32) for c in counts])
         order = np.argsort(times, kind="stable")
         self._types, self._ks = types[order], ks[order]
+        del types, ks
         self._block = -1
-        self.kernel.feed(times[order], self._arrive)
-        del times, types, ks
-        self._arrivals = []
+        times = times[order]
+        del order
+        self.memory.reserve("cases", len(times))
+        self.kernel.feed(times, self._arrive)
+        del times
         self.kernel.run(until=self.end_h)
         return self._build()
 
     # -- tables ---------------------------------------------------------------------------------
 
-    def _setup_tables(self, sink: Sink | None) -> None:
+    def _setup_tables(self, sink: Sink | None, case_columns: Iterable[str] | None) -> None:
         owned = sink is None
-        sink = MemorySink() if sink is None else sink
+        sink = memory_sink(case_columns) if sink is None else sink
         self.sink = sink
-        self.memory = sink if isinstance(sink, MemorySink) else MemorySink()
+        self.memory = sink if isinstance(sink, MemorySink) else memory_sink(case_columns)
         self._owned_memory = owned or self.memory is not sink
         self._origin = np.datetime64(dt.datetime.combine(self.scenario.scenario.start, dt.time()))
         target = self.memory if self.memory is sink else _Tee(sink, self.memory)

@@ -18,7 +18,7 @@ every case of its type.
 from __future__ import annotations
 
 import zlib
-from collections import deque
+from array import array
 
 import numpy as np
 
@@ -41,6 +41,7 @@ class Streams:
         self.replication = int(replication)
         self._gens: dict[tuple, np.random.Generator] = {}
         self._uniforms: dict[tuple, np.ndarray] = {}
+        self._scratch: np.random.Generator | None = None
 
     def generator(self, key: tuple[str | int, ...]) -> np.random.Generator:
         """The generator of the stream named ``key`` (same key, same stream, every time)."""
@@ -60,97 +61,111 @@ class Streams:
             self._uniforms[key] = have
         return have[:n]
 
+    def forget(self, key: tuple[str | int, ...]) -> None:
+        """Let go of the uniforms :meth:`uniforms` holds for ``key`` (its stream is done)."""
+        self._uniforms.pop(key, None)
+        self._gens.pop(key, None)
+
     def block(self, key: tuple[str | int, ...], block: int) -> np.ndarray:
         """The uniforms of cases ``block * BLOCK`` to ``block * BLOCK + BLOCK - 1`` of ``key``."""
+        return self.draw(self.block_state(key, block), 0, BLOCK)
+
+    def block_state(self, key: tuple[str | int, ...], block: int) -> dict:
+        """The initial state of the generator of one block of ``key`` (see :meth:`block`)."""
         seq = np.random.SeedSequence(
             self.seed, spawn_key=(self.replication, *key_words(key), 0x5EED_B10C, block)
         )
-        return np.random.Generator(np.random.PCG64(seq)).random(BLOCK)
+        return np.random.PCG64(seq).state
+
+    def draw(self, state: dict, start: int, n: int) -> np.ndarray:
+        """Uniforms ``start`` to ``start + n - 1`` of the generator that begins in ``state``.
+
+        One scratch generator is set to the state and advanced (PCG64 jumps ahead in a few
+        steps; a double takes one 64-bit output), so part of a block costs no seeding.
+        """
+        scratch = self._scratch
+        if scratch is None:
+            scratch = self._scratch = np.random.Generator(np.random.PCG64(0))
+        bits = scratch.bit_generator
+        bits.state = state
+        if start:
+            bits.advance(start)
+        return scratch.random(n)
 
 
-HELD_SUBS = 64
-"""Sub-blocks of values a stream holds at most (4,096 cases); older ones are computed again,
-equal, if a case asks for them (a late return): memory stays bounded over a long run."""
-HELD_BLOCKS = 8
-"""Blocks of uniforms behind the newest that a stream keeps while not all their values are made."""
+RING = 32
+"""Sub-blocks of values a stream holds (a ring: sub-block ``sb`` lives in slot ``sb % RING``,
+so a stream holds the values of the 2,048 cases behind the newest it reached). Older ones are
+computed again, equal, if a case asks for them (a late return): memory stays bounded over a long
+run whatever the number of streams."""
+RING_MASK = RING - 1
+HELD_BLOCKS = 64
+"""Block generator states a stream keeps (a few hundred bytes each), so that computing a
+sub-block again costs no seeding."""
 
 SUB_SHIFT = 6
 """Variates are computed (``ppf``) for 2**SUB_SHIFT cases at a time, when one of them asks."""
 SUB_MASK = (1 << SUB_SHIFT) - 1
-_SUBS = BLOCK >> SUB_SHIFT
+SUB = 1 << SUB_SHIFT
 
 
 class CaseStream:
     """One per-case stream of a run: the value of case ``k`` under ``dist`` (``None``: uniform).
 
-    The uniforms of a block of :data:`BLOCK` cases are drawn together; the distribution's
-    quantile function is applied to 64 cases at a time, when one of them first needs a value,
-    so a stream that few cases reach (a tenth visit, a third correction) costs little. Either way
-    the value of case ``k`` depends only on the seed, the key and ``k``. :meth:`value` is the
-    engine's hot path.
+    The uniforms of case ``k`` are element ``k % BLOCK`` of block ``k // BLOCK`` (see
+    :meth:`Streams.block`); they are drawn, and the distribution's quantile function applied,
+    64 cases at a time, when one of them first needs a value, so a stream that few cases reach
+    (a tenth visit, a third correction) costs little. The values are held as ``array('d')`` (8
+    bytes a value) in a ring of :data:`RING` sub-blocks. Either way the value of case ``k``
+    depends only on the seed, the key and ``k``. :meth:`value` is the engine's hot path.
     """
 
-    __slots__ = ("streams", "key", "dist", "subs", "uniforms", "filled", "held")
+    __slots__ = ("streams", "key", "dist", "tags", "vals", "states")
 
     def __init__(self, streams: Streams, key: tuple, dist=None):
         self.streams = streams
         self.key = key
         self.dist = dist
-        self.subs: list[list[float] | None] = []
-        self.uniforms: dict[int, np.ndarray] = {}
-        self.filled: dict[int, int] = {}  # sub-blocks computed so far, per block
-        self.held: deque[int] = deque()  # sub-blocks held, oldest first (see HELD_SUBS)
+        self.tags = [-1] * RING  # the sub-block each slot holds (-1: none)
+        self.vals: list[array | None] = [None] * RING
+        self.states: dict[int, dict] = {}  # generator state of each block met (at most HELD)
 
     def value(self, k: int) -> float:
         """The draw of case index ``k``."""
         sb = k >> SUB_SHIFT
-        subs = self.subs
-        if sb < len(subs):
-            sub = subs[sb]
-            if sub is not None:
-                return sub[k & SUB_MASK]
+        i = sb & RING_MASK
+        if self.tags[i] == sb:
+            return self.vals[i][k & SUB_MASK]  # type: ignore[index]
         return self._fill(sb)[k & SUB_MASK]
 
     def take(self, k: int) -> float:
         """The draw of case index ``k``, for a stream read once per case in index order.
 
         The values of a sub-block are let go once its last case has taken its value (asked
-        again, they would be computed again, equal), so such a stream holds 64 values, not one
-        per case.
+        again, they would be computed again, equal).
         """
         sb = k >> SUB_SHIFT
-        subs = self.subs
-        sub = subs[sb] if sb < len(subs) else None
-        if sub is None:
-            sub = self._fill(sb)
+        i = sb & RING_MASK
+        sub = self.vals[i] if self.tags[i] == sb else self._fill(sb)
         if k & SUB_MASK == SUB_MASK:
-            subs[sb] = None
-        return sub[k & SUB_MASK]
+            self.tags[i] = -1
+            self.vals[i] = None
+        return sub[k & SUB_MASK]  # type: ignore[index]
 
-    def _fill(self, sb: int) -> list[float]:
-        subs = self.subs
-        while len(subs) <= sb:
-            subs.append(None)
-        b = sb // _SUBS
-        u = self.uniforms.get(b)
-        if u is None:
-            u = self.uniforms[b] = self.streams.block(self.key, b)
-        lo = (sb % _SUBS) << SUB_SHIFT
-        part = u[lo : lo + (1 << SUB_SHIFT)]
-        sub = subs[sb] = (part if self.dist is None else self.dist.ppf(part)).tolist()
-        filled = self.filled[b] = self.filled.get(b, 0) + 1
-        if filled >= _SUBS:
-            del self.uniforms[b]  # every sub-block of the block is computed: let the uniforms go
-            del self.filled[b]
-        held = self.held
-        held.append(sb)
-        if len(held) > HELD_SUBS:  # a year of a million cases: let the oldest values go
-            old = held.popleft()
-            if old != sb:
-                subs[old] = None
-            for ob in [x for x in self.uniforms if x < b - HELD_BLOCKS]:
-                del self.uniforms[ob]
-                self.filled.pop(ob, None)
+    def _fill(self, sb: int) -> array:
+        b = sb >> (SHIFT - SUB_SHIFT)
+        state = self.states.get(b)
+        if state is None:
+            states = self.states
+            if len(states) >= HELD_BLOCKS:
+                del states[next(iter(states))]  # the block met first
+            state = states[b] = self.streams.block_state(self.key, b)
+        u = self.streams.draw(state, (sb << SUB_SHIFT) & MASK, SUB)
+        values = u if self.dist is None else self.dist.ppf(u)
+        sub = array("d", np.ascontiguousarray(values, dtype=float).tobytes())
+        i = sb & RING_MASK
+        self.tags[i] = sb
+        self.vals[i] = sub
         return sub
 
 
@@ -182,3 +197,20 @@ class ArrayStream:
             blocks.append(None)
         block = blocks[b] = self.array[b << SHIFT : (b + 1) << SHIFT].tolist()
         return block[k & MASK]
+
+
+class ConstantStream:
+    """The same value for every case (a deterministic distribution needs no array)."""
+
+    __slots__ = ("constant",)
+
+    def __init__(self, constant: float):
+        self.constant = constant
+
+    def take(self, k: int) -> float:
+        """The value (for case index ``k``, read once)."""
+        return self.constant
+
+    def value(self, k: int) -> float:
+        """The value (for case index ``k``)."""
+        return self.constant

@@ -21,7 +21,7 @@ model touches no file system.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -64,24 +64,58 @@ class NullSink:
 
 
 class MemorySink:
-    """A sink that keeps every chunk and hands the tables back as pandas DataFrames."""
+    """A sink that keeps every chunk and hands the tables back as pandas DataFrames.
 
-    def __init__(self) -> None:
+    ``only`` maps table names to the columns kept of them: a run whose full tables go to files
+    keeps in memory just what its summary reads, as compactly as it can (see :class:`_Slim`).
+    ``index`` names, for such a table, the column that numbers its rows from 0 (``case``): once
+    the number of rows is known (:meth:`reserve`), every row goes straight to its place in
+    preallocated columns — no chunk is held, and the table comes out in that order. Tables not
+    named in ``only`` keep every column, as recorded, in the order written.
+    """
+
+    def __init__(
+        self,
+        only: Mapping[str, Collection[str]] | None = None,
+        index: Mapping[str, str] | None = None,
+    ) -> None:
+        self._only = {name: frozenset(cols) for name, cols in (only or {}).items()}
+        self._index = dict(index or {})
         self._columns: dict[str, list[str]] = {}
         self._categories: dict[str, dict[str, list[str]]] = {}
         self._chunks: dict[str, list[dict[str, np.ndarray]]] = {}
+        self._slim: dict[str, _Slim] = {}
 
     def open(
         self, name: str, columns: Sequence[str], categories: Mapping[str, Sequence[str]]
     ) -> None:
         """Start an empty table ``name``."""
-        self._columns[name] = list(columns)
-        self._categories[name] = {c: list(v) for c, v in categories.items()}
+        only = self._only.get(name)
+        self._columns[name] = [c for c in columns if only is None or c in only]
+        self._categories[name] = {
+            c: list(v) for c, v in categories.items() if c in self._columns[name]
+        }
         self._chunks[name] = []
+        if only is not None:
+            self._slim[name] = _Slim(self._columns[name], self._index.get(name))
+
+    def reserve(self, name: str, rows: int) -> None:
+        """Table ``name`` will get exactly ``rows`` rows, numbered 0..rows-1 by its index column.
+
+        A hint for a slim table with an index (others ignore it); call it before the first
+        chunk.
+        """
+        slim = self._slim.get(name)
+        if slim is not None:
+            slim.reserve(rows)
 
     def write(self, name: str, chunk: dict[str, np.ndarray]) -> None:
-        """Keep the chunk."""
-        self._chunks[name].append(chunk)
+        """Keep the chunk (of a slim table: its kept columns, compactly)."""
+        slim = self._slim.get(name)
+        if slim is not None:
+            slim.write(chunk)
+        else:
+            self._chunks[name].append(chunk)
 
     def close(self) -> None:
         """Nothing to release: the chunks stay until :meth:`frame` is asked."""
@@ -93,28 +127,155 @@ class MemorySink:
 
     def frame(self, name: str) -> pd.DataFrame:
         """Table ``name`` as one DataFrame (categorical columns as pandas categoricals)."""
+        slim = self._slim.get(name)
+        if slim is not None:
+            return self._dataframe(name, slim.columns())
         return self._frame(name, [dict(c) for c in self._chunks[name]])
 
     def take(self, name: str) -> pd.DataFrame:
         """Like :meth:`frame`, but hands the chunks over (less memory; the table is emptied)."""
+        slim = self._slim.get(name)
+        if slim is not None:
+            self._slim[name] = _Slim(self._columns[name], self._index.get(name))
+            return self._dataframe(name, slim.columns(release=True))
         chunks = self._chunks[name]
         self._chunks[name] = []
         return self._frame(name, chunks)
 
     def _frame(self, name: str, chunks: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+        columns = self._columns[name]
+
+        def concatenated():
+            for col in columns:  # column by column, letting go of each chunk's part as it goes
+                parts = [c.pop(col) for c in chunks]
+                yield col, (np.concatenate(parts) if parts else np.empty(0))
+
+        return self._dataframe(name, concatenated())
+
+    def _dataframe(self, name: str, arrays: Iterable[tuple[str, np.ndarray]]) -> pd.DataFrame:
         import pandas as pd
 
         columns, cats = self._columns[name], self._categories[name]
         data = {}
-        for col in columns:  # column by column, letting go of each chunk's part as it goes
-            parts = [c.pop(col) for c in chunks]
-            values = np.concatenate(parts) if parts else np.empty(0)
-            del parts
+        for col, values in arrays:
             if col in cats:
                 data[col] = pd.Categorical.from_codes(values.astype(np.int64), categories=cats[col])
             else:
                 data[col] = values
         return pd.DataFrame(data, columns=columns, copy=False)
+
+
+_INTS = tuple(np.dtype(t) for t in (np.int8, np.int16, np.int32, np.int64))
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """An integer column in the smallest integer type that holds its values (exact)."""
+    if values.dtype.kind != "i" or not len(values):
+        return values
+    lo, hi = int(values.min()), int(values.max())
+    for t in _INTS:
+        info = np.iinfo(t)
+        if info.min <= lo and hi <= info.max:
+            return values if t == values.dtype else values.astype(t)
+    return values
+
+
+class _Slim:
+    """The kept columns of one slim table, as compact as exactness allows.
+
+    Integers are held in the smallest type their values fit (a count of trips in one byte);
+    a column equal to one kept before it in every chunk so far (lead time, approval time and
+    statutory clock of a case without applicant spells; a column of zeros) shares that
+    column's array; with ``index`` and a known number of rows, rows are written in place
+    (no chunk held, no sort at the end), else chunks are kept and concatenated.
+    """
+
+    def __init__(self, columns: Sequence[str], index: str | None):
+        self.names = list(columns)
+        self.index = index if index in self.names else None
+        self.rows: int | None = None
+        self.written = 0
+        self.alias: dict[str, str] = {}  # column -> the earlier column it equals so far
+        self.arrays: dict[str, np.ndarray] = {}  # in place (reserved) ...
+        self.parts: dict[str, list[np.ndarray]] = {c: [] for c in self.names}  # ... or chunks
+        self.chunks = 0
+
+    def reserve(self, rows: int) -> None:
+        if self.index is not None and self.chunks == 0:
+            self.rows = int(rows)
+
+    def write(self, chunk: Mapping[str, np.ndarray]) -> None:
+        values = {c: _narrow(np.asarray(chunk[c])) for c in self.names}
+        first = self.chunks == 0
+        self.chunks += 1
+        if first:  # which columns equal an earlier one (of the same type)?
+            for n, c in enumerate(self.names):
+                for d in self.names[:n]:
+                    if d not in self.alias and _same(values[c], values[d]):
+                        self.alias[c] = d
+                        break
+        else:  # an alias holds while every chunk agrees; else the column gets its own array
+            for c, d in list(self.alias.items()):
+                if not _same(values[c], values[d]):
+                    self._split(c, d)
+        n = len(values[self.names[0]]) if self.names else 0
+        self.written += n
+        if self.rows is not None:
+            where = values[self.index].astype(np.int64)
+            for c in self.names:
+                if c in self.alias:
+                    continue
+                v = values[c]
+                a = self.arrays.get(c)
+                if a is None:
+                    a = self.arrays[c] = np.zeros(self.rows, dtype=v.dtype)
+                elif np.result_type(a.dtype, v.dtype) != a.dtype:  # a larger count: widen
+                    a = self.arrays[c] = a.astype(np.result_type(a.dtype, v.dtype))
+                a[where] = v
+        else:
+            for c in self.names:
+                if c not in self.alias:
+                    self.parts[c].append(values[c])
+
+    def _split(self, c: str, d: str) -> None:
+        """Column ``c`` no longer equals ``d``: give it the values it had so far, its own."""
+        del self.alias[c]
+        for e, f in list(self.alias.items()):  # columns that pointed at c follow d
+            if f == c:
+                self.alias[e] = d
+        if self.rows is not None:
+            self.arrays[c] = self.arrays[d].copy()
+        else:
+            self.parts[c] = list(self.parts[d])
+
+    def columns(self, release: bool = False) -> Iterator[tuple[str, np.ndarray]]:
+        """``(name, values)`` of every column, in table order."""
+        if self.rows is not None and self.written != self.rows:
+            raise RuntimeError(f"{self.written} rows written of the {self.rows} reserved")
+        done: dict[str, np.ndarray] = {}
+        for c in self.names:
+            source = self.alias.get(c, c)
+            values = done.get(source)
+            if values is None:
+                if self.rows is not None:
+                    values = self.arrays.get(source)
+                    if values is None:
+                        values = np.zeros(0)
+                else:
+                    parts = self.parts[source]
+                    values = np.concatenate(parts) if parts else np.empty(0)
+                    if release:
+                        self.parts[source] = []
+                values.setflags(write=False)  # shared between columns: never changed in place
+                done[source] = values
+            yield c, values
+        if release:
+            self.arrays = {}
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two columns of a chunk hold the same values in the same type."""
+    return a is b or (a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
 
 
 class Table:

@@ -99,6 +99,20 @@ class _Tee:
         self.sink.close()
 
 
+def memory_sink(case_columns: Iterable[str] | None) -> MemorySink:
+    """The sink of the trace's own tables: every column, or only ``case_columns`` of the cases.
+
+    With ``case_columns`` (a run whose full tables go to a caller's sink, say a file) the trace
+    holds only those columns of the case table (``case`` always: each row is put in its place,
+    in case order), compactly (see :class:`~sim.model.tables.MemorySink`): what the
+    per-replication summary reads, a fraction of the table. Names the table does not have are
+    ignored.
+    """
+    if case_columns is None:
+        return MemorySink()
+    return MemorySink(only={"cases": {"case", *case_columns}}, index={"cases": "case"})
+
+
 def _ignore(_: Any) -> None:
     """A table that is not kept."""
 
@@ -106,14 +120,20 @@ def _ignore(_: Any) -> None:
 class TraceRecorder:
     """Records the rows of a run into chunked tables (see the module docstring)."""
 
-    def __init__(self, model: Model, sink: Sink | None, keep: Iterable[str]):
+    def __init__(
+        self,
+        model: Model,
+        sink: Sink | None,
+        keep: Iterable[str],
+        case_columns: Iterable[str] | None = None,
+    ):
         self.model = model
         owned = sink is None
-        sink = MemorySink() if sink is None else sink
+        sink = memory_sink(case_columns) if sink is None else sink
         plan = model.plan
         self.sink = sink
         self.keep = tuple(t for t in TABLES if t in set(keep))
-        self.memory = sink if isinstance(sink, MemorySink) else MemorySink()
+        self.memory = sink if isinstance(sink, MemorySink) else memory_sink(case_columns)
         # the trace takes the chunks of a memory sink of its own; a caller's keeps them
         self._owned_memory = owned or self.memory is not sink
         self.open: list[Case | None] = []
@@ -167,8 +187,9 @@ class TraceRecorder:
     # -- rows as the run goes -------------------------------------------------------------------
 
     def expect(self, n_cases: int) -> None:
-        """Make room for ``n_cases`` open cases."""
+        """Make room for ``n_cases`` open cases (and their rows, in a slim memory sink)."""
         self.open = [None] * n_cases
+        self.memory.reserve("cases", n_cases)
 
     def visit(
         self, case: Case, i: int, visit: list, done: float, overdue: int, sent_back: bool

@@ -109,6 +109,11 @@ class WorkCalendar:
         if t >= (self.n_days - 1) * HOURS_PER_DAY:
             self._build(max(2 * self.n_days, int(t / HOURS_PER_DAY) + 366))
 
+    def cover(self, n_days: int) -> None:
+        """Make sure the calendar has at least ``n_days`` days (doubling it when it grows)."""
+        if self.n_days < n_days:
+            self._build(max(2 * self.n_days, int(n_days)))
+
     def date_of(self, t: float) -> dt.date:
         """The calendar date at time ``t``."""
         return self.start + dt.timedelta(days=math.floor(t / HOURS_PER_DAY))
@@ -198,10 +203,18 @@ class OfficeClock:
         self._built_days = cal.n_days
 
     def _ensure(self, t: float) -> None:
-        self.calendar.ensure(t)
-        if self.calendar.n_days != self._built_days or t >= self._e[-1]:
-            if t >= self._e[-1]:
-                self.calendar._build(max(2 * self.calendar.n_days, int(t / HOURS_PER_DAY) + 366))
+        """Cover time ``t`` and an opening after it: rebuilt from the shared calendar.
+
+        The calendar grows only when it does not reach a year past ``t`` yet, so the clocks
+        that share it grow it once between them (not once each: with one doubling per clock
+        a run with many departments would outgrow any memory).
+        """
+        cal = self.calendar
+        cal.cover(int(t // HOURS_PER_DAY) + 367)
+        if cal.n_days != self._built_days:
+            self._build()
+        while t >= self._e[-1]:  # a year without an opening of these hours: more calendar
+            cal.cover(2 * cal.n_days)
             self._build()
 
     def open_hours(self, t: float) -> float:

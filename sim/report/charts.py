@@ -138,8 +138,9 @@ def _footer(
     fig.get_layout_engine().set(rect=(0, room, 1, 1 - room))
 
 
-def _window(result) -> pd.DataFrame:
-    c = result.cases
+def _window(result, *columns: str) -> pd.DataFrame:
+    """The finished window cases of a run: only ``columns`` (and ``replication``) when given."""
+    c = result.case_columns([*columns, "in_window", "finished"]) if columns else result.cases
     return c[c["in_window"] & c["finished"]]
 
 
@@ -245,7 +246,7 @@ def distribution_chart(
         ax = fig.subplots()
         n_cases = 0
         for n, res in enumerate(results):
-            cases = _window(res)
+            cases = _window(res, column)
             values = cases[column].to_numpy(float)
             values = values[np.isfinite(values)]
             if len(values) < 2:
@@ -280,8 +281,8 @@ def lead_time_chart(
     ``limits`` draws reference lines, e.g. ``{"Jiangsu target": 100}``.
     """
     tx = words(lang)
-    cases = _window(result)
-    types_ = [str(t) for t in result.cases["case_type"].cat.categories]
+    cases = _window(result, "case_type", column)
+    types_ = [str(t) for t in cases["case_type"].cat.categories]
     metric = _column_metric(column)
     kind = metric_kind(metric, result.scenario)
     with style(lang):

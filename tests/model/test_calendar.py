@@ -94,3 +94,17 @@ def test_working_day_delay_inverse(t, days):
     end = cal.add_working_days(t, days)
     assert end >= t
     assert cal.wd(end) - cal.wd(t) == pytest.approx(days, abs=1e-6)
+
+
+def test_clocks_sharing_a_calendar_grow_it_once():
+    """Forty departments asked past the calendar's end grow the shared calendar once, not
+    once each (a doubling per clock would need 2**40 days); their answers are unchanged."""
+    cal = WorkCalendar(dt.date(2024, 1, 1), 30)
+    clocks = [OfficeClock(cal, ((9.0, 12.0), (13.5, 17.5))) for _ in range(40)]
+    far = 400 * 24.0
+    ends = [c.finish(far, 3.0) for c in clocks]
+    assert len(set(ends)) == 1
+    assert cal.n_days < 2_000  # a year or two past the asked time, not 30 * 2**40 days
+    alone = OfficeClock(WorkCalendar(dt.date(2024, 1, 1), 900), ((9.0, 12.0), (13.5, 17.5)))
+    assert ends[0] == alone.finish(far, 3.0)
+    assert [c.open_hours(far) for c in clocks] == [alone.open_hours(far)] * 40
