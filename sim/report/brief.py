@@ -293,6 +293,8 @@ def _fmt_ci(e: Estimate, kind: str) -> str:
 
 
 def _signed(x: float, digits: int = 1) -> str:
+    """``x`` with its sign, as printed: a value that rounds to zero is ``±0``, never ``−0``."""
+    x = round(x, digits)
     return ("+" if x > 0 else "−" if x < 0 else "±") + f"{abs(x):.{digits}f}"
 
 
@@ -305,27 +307,35 @@ def _rel(delta: dict | None) -> str:
     return f"{_signed(r)}% [{_signed(lo)}, {_signed(hi)}]"
 
 
+def _pp_text(m: float, lo: float, hi: float, lang: str) -> str:
+    """A change in percentage points with its CI, as the briefing prints it.
+
+    One decimal while every figure is under 10 points (a change of 0.4 points is not "0"),
+    whole points above.
+    """
+    if not math.isfinite(m):
+        return ""
+    unit = _s(lang)["pp"]
+    finite = math.isfinite(lo) and math.isfinite(hi)
+    largest = max(abs(m), abs(lo), abs(hi)) if finite else abs(m)
+    digits = 1 if largest < 9.95 else 0
+    if not finite:
+        return f"{_signed(m, digits)} {unit}"
+    return f"{_signed(m, digits)} {unit} [{_signed(lo, digits)}, {_signed(hi, digits)}]"
+
+
 def _pp_delta(delta: dict | None, lang: str) -> str:
     """A share's paired change in percentage points, from a comparison row."""
     if not delta or not math.isfinite(delta.get("delta", math.nan)):
         return ""
     m, lo, hi = (100 * delta[k] for k in ("delta", "delta_ci_low", "delta_ci_high"))
-    unit = _s(lang)["pp"]
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        return f"{_signed(m, 0)} {unit}"
-    return f"{_signed(m, 0)} {unit} [{_signed(lo, 0)}, {_signed(hi, 0)}]"
+    return _pp_text(m, lo, hi, lang)
 
 
 def _pp(base: pd.Series, alt: pd.Series, lang: str) -> str:
+    """The paired change of a share between two scenarios' replications, in points."""
     d = (alt - base).dropna().to_numpy(float)
-    m, lo, hi = t_interval(100 * d)
-    if not math.isfinite(m):
-        return ""
-    unit = _s(lang)["pp"]
-    sep = " "
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        return f"{_signed(m, 0)}{sep}{unit}"
-    return f"{_signed(m, 0)}{sep}{unit} [{_signed(lo, 0)}, {_signed(hi, 0)}]"
+    return _pp_text(*t_interval(100 * d), lang)
 
 
 def _delta(comparison, result, metric: str) -> dict | None:

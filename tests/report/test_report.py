@@ -398,3 +398,19 @@ def test_display_names_and_targets_from_the_scenario_reach_page_one_and_the_cloc
     assert "改革前" in pages[0] and "江苏目标" in pages[0]
     assert any("苏政办发" in p for p in pages)  # the target's source, with the assumptions
     assert all(check_language(p, "zh") == [] for p in pages)
+
+
+@pytest.mark.parametrize(
+    ("m", "lo", "hi", "text"),
+    [
+        (-0.4, -0.7, -0.1, "−0.4 pp [−0.7, −0.1]"),  # under a point: not "−0"
+        (0.8, 0.6, 1.1, "+0.8 pp [+0.6, +1.1]"),
+        (-0.04, -0.3, 0.2, "±0.0 pp [−0.3, +0.2]"),  # rounds to zero: no sign
+        (41.2, 38.4, 43.9, "+41 pp [+38, +44]"),  # whole points from 10 up
+        (7.9, float("nan"), float("nan"), "+7.9 pp"),
+    ],
+)
+def test_changes_in_points_keep_a_decimal_while_they_are_small(m, lo, hi, text):
+    from sim.report.brief import _pp_text
+
+    assert _pp_text(m, lo, hi, "en") == text
