@@ -344,6 +344,10 @@ def summary_dict(result: RunResult) -> dict[str, Any]:
 def _charts(result: Any, hook: ChartHook | None, folder: Path, notes: list[str]) -> None:
     if hook is None:
         return
+    summary = getattr(result, "summary", None)
+    if summary is not None and "cases" in summary and not (summary["cases"] > 0).any():
+        notes.append("charts not drawn: no case arrived in the measurement window")
+        return
     try:
         charts = list(hook(result))
     except Exception as exc:  # the numbers are kept whatever the charts do
