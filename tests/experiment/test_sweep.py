@@ -185,3 +185,43 @@ def test_sweep_cli_writes_tables(tmp_path):
     assert len({line.split(",")[0] for line in points[1:]}) == 6  # 3 staff levels x 2 co-location
     assert (tmp_path / "sw" / "tornado.png").stat().st_size > 5_000
     assert "one at a time" in out.stdout and "Sobol indices" in out.stdout
+
+
+@pytest.mark.slow
+def test_a_killed_sweep_takes_its_workers_with_it(tmp_path):
+    """Issue 12.9: SIGKILL to a sweep left its worker processes running. The workers now die
+    with their parent (it cannot clean up after SIGKILL: they watch for it)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.experiment.test_store import _children, _wait_gone
+
+    base = tmp_path / "long.toml"
+    base.write_text(
+        TINY.read_text(encoding="utf-8").replace("horizon_days = 60", "horizon_days = 3000"),
+        encoding="utf-8",
+    )
+    f = tmp_path / "sw.toml"
+    f.write_text(
+        '[sweep]\nname = "k"\nbase = "long.toml"\nreplications = 200\n'
+        '[grid]\n"departments.desk.staff" = [2, 3]\n',
+        encoding="utf-8",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", "sweep", str(f), "-o", "out", "-q", "-j", "2"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list((tmp_path / "out").rglob("rep-*.json")):
+        time.sleep(0.2)
+    workers = _children(proc.pid)
+    assert list((tmp_path / "out").rglob("rep-*.json")), "the sweep never finished a replication"
+    assert workers, "the sweep started no worker process"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    _wait_gone(workers)
