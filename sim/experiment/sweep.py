@@ -548,13 +548,19 @@ def oat_points(sweep: Sweep) -> list[tuple[str, dict[str, Any]]]:
 
 
 def tornado(sweep: Sweep, results: pd.DataFrame) -> pd.DataFrame:
-    """Per parameter: the metric at its low and high end and the swing, largest first."""
+    """Per parameter: the metric at its low and high end and the swing, largest first.
+
+    Points are found by their id, not their label: an end that resolves to the scenario of
+    another design's point (the base, or a grid point) is that point, run once under its first
+    label.
+    """
     means = summarise_points(results)
-    means = means[means["metric"] == sweep.info.metric].set_index("label")["mean"]
-    base = means.get("base", math.nan)
+    means = means[means["metric"] == sweep.info.metric].set_index("point")["mean"]
+    at = {label: means.get(sweep.point_id(over), math.nan) for label, over in oat_points(sweep)}
+    base = at["base"]
     rows = []
     for path in sweep.sensitivity.parameters:  # type: ignore[union-attr]
-        lo, hi = means.get(f"{path}=low", math.nan), means.get(f"{path}=high", math.nan)
+        lo, hi = at[f"{path}=low"], at[f"{path}=high"]
         rows.append({"parameter": path, "low": lo, "high": hi, "base": base, "swing": abs(hi - lo)})
     return pd.DataFrame(rows).sort_values("swing", ascending=False, ignore_index=True)
 
