@@ -374,6 +374,8 @@ BAD_VALUES = [
     (["--tables", "some"], "invalid choice"),
     (["--reform", ":x=1"], "name a lever"),
     (["--reform", "online:novalue"], "cannot read"),
+    (["--reform", "online:bogus=1"], "reforms.online.bogus: unknown key (valid: items)"),
+    (["--reform", "agency:agentz=3"], "did you mean 'agents'"),
 ]
 
 
