@@ -346,7 +346,15 @@ def open_folder(sweep: Sweep, folder: Path) -> list[str]:
     A new or empty folder is taken; an existing one must be a sweep folder of ours. When it holds
     replications of other inputs (another base, seed or version), they are kept, unused.
     """
-    folder = Path(folder)
+    try:
+        return _open_folder(sweep, Path(folder))
+    except OSError as exc:  # a name too long, a path through a file, ...: one clean line
+        raise UsageError(
+            f"{folder}: cannot use this folder for the sweep: {exc.strerror or exc}"
+        ) from None
+
+
+def _open_folder(sweep: Sweep, folder: Path) -> list[str]:
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder}: is a file, not a folder; name a folder for the sweep")
     notes = []

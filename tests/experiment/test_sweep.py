@@ -258,3 +258,17 @@ def test_tornado_ends_that_are_other_points_are_found(tmp_path):
     assert row["base"] == row["low"] == grid["departments.desk.staff=2"]
     assert row["low"] > row["high"] > 0  # 4 staff wait less than 2 (same arrivals and efforts)
     assert row["swing"] == pytest.approx(row["low"] - row["high"])
+
+
+@pytest.mark.parametrize("where", ["long", "under a file"])
+def test_a_sweep_folder_that_cannot_be_is_one_clean_line(tmp_path, where):
+    """Found by a longer run of the command-line fuzz: `sweep -o <300 characters>` was an
+    OSError traceback (the store's checks covered run, compare and brief only)."""
+    s = load_sweep(sweep_file(tmp_path))
+    (tmp_path / "f").write_text("x", encoding="utf-8")
+    folder = tmp_path / ("x" * 300) if where == "long" else tmp_path / "f" / "below"
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(UsageError) as err:
+        open_folder(s, folder)
+    assert len(str(err.value).splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
