@@ -259,9 +259,14 @@ def _headline(result: Any) -> str:
         f"{result.scenario.scenario.name}: {len(result.replications)} replications, "
         f"seed {result.seed}, warm-up {result.warmup.warmup_days:.1f} days ({result.warmup.method})"
     )
-    if len(rows) == 1:
+    if len(rows) == 1 or not _any_case(result.summary):
         return head + "\nno case arrived in the measurement window: nothing to summarise"
     return head + "\n" + _table(rows)
+
+
+def _any_case(summary: Any) -> bool:
+    """Whether any replication counted a case in its window (rows of no case are all NaN)."""
+    return summary.empty or "cases" not in summary or bool((summary["cases"] > 0).any())
 
 
 @contextlib.contextmanager

@@ -8,6 +8,11 @@ fixtures; output folders that are new, foreign, files, the current folder, unwri
 overlong names; unknown and repeated levers. Each example runs in a sandbox folder holding files
 "of the user's", which must be byte-for-byte unchanged afterwards. Bounded: a fixed number of
 examples and an alarm per example.
+
+It tries :data:`EXAMPLES` (60) command lines, derandomized, in about 11 s of wall time and 12 s of
+CPU (user + sys, measured alone on 2 cores: ``/usr/bin/time -v python -m pytest
+tests/test_cli_fuzz.py``); with the 1312 inputs of ``tests/scenario/test_fuzz.py`` (about 8 s of
+CPU) the suite fuzzes 1372 inputs.
 """
 
 from __future__ import annotations

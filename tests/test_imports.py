@@ -135,3 +135,47 @@ def test_no_import_cycle():
 
 def test_a_cycle_is_found_when_there_is_one():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [{"a", "b", "c"}]
+
+
+#: The layers of DESIGN.md, lowest first. ``sim.api`` is the scenario front door (it applies the
+#: levers, so it sits just above reforms); ``sim`` (the package) re-exports the public API for
+#: users and the command line; ``sim._version`` may be imported by anything.
+LAYERS = [
+    "sim._version",
+    "sim.scenario",
+    "sim.reforms",
+    "sim.api",
+    "sim.model",
+    "sim.analysis",
+    "sim.experiment",
+    "sim.report",
+    "sim.commands",
+    "sim",
+    "sim.cli",
+]
+
+
+def layer_of(module: str) -> int:
+    """Position in LAYERS of the longest layer name ``module`` is or is inside of."""
+    best = max(
+        (n for n in LAYERS if module == n or module.startswith(n + ".")),
+        key=len,
+        default=None,
+    )
+    assert best is not None, f"{module} is in no layer: add it to LAYERS"
+    return LAYERS.index(best)
+
+
+def upward(graph: dict[str, set[str]]) -> list[str]:
+    return sorted(f"{a} -> {b}" for a, bs in graph.items() for b in bs if layer_of(b) > layer_of(a))
+
+
+def test_imports_only_go_downward_even_inside_functions():
+    """Issue 14.6: tests/test_layers.py imports each layer in a fresh interpreter, which cannot
+    see an import made inside a function; this reads every import from the sources."""
+    assert upward(edges()) == []
+
+
+def test_an_upward_import_is_found():
+    graph = {"sim.model.engine": {"sim.analysis.summary"}, "sim.analysis.summary": set()}
+    assert upward(graph) == ["sim.model.engine -> sim.analysis.summary"]

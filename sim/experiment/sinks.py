@@ -65,8 +65,12 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
     """Write ``df`` as CSV with inert text cells, atomically (temporary file, then rename)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
-    inert_frame(df).to_csv(tmp, index=False)
-    os.replace(tmp, path)
+    try:
+        inert_frame(df).to_csv(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:  # a torn temporary file must not outlive the failed write
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def parquet_options(schema: Any) -> dict[str, Any]:

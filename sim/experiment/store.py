@@ -75,12 +75,14 @@ def write_json(path: Path, data: Any, allow_nan: bool = False) -> None:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=allow_nan, default=str) + "\n"
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(
-        json.dumps(data, indent=2, ensure_ascii=False, allow_nan=allow_nan, default=str) + "\n",
-        encoding="utf-8",
-    )
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:  # a torn temporary file must not outlive the failed write
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 # --------------------------------------------------------------------------- folders
@@ -343,6 +345,10 @@ def summary_dict(result: RunResult) -> dict[str, Any]:
 
 def _charts(result: Any, hook: ChartHook | None, folder: Path, notes: list[str]) -> None:
     if hook is None:
+        return
+    summary = getattr(result, "summary", None)
+    if summary is not None and "cases" in summary and not (summary["cases"] > 0).any():
+        notes.append("charts not drawn: no case arrived in the measurement window")
         return
     try:
         charts = list(hook(result))

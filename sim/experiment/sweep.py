@@ -346,7 +346,15 @@ def open_folder(sweep: Sweep, folder: Path) -> list[str]:
     A new or empty folder is taken; an existing one must be a sweep folder of ours. When it holds
     replications of other inputs (another base, seed or version), they are kept, unused.
     """
-    folder = Path(folder)
+    try:
+        return _open_folder(sweep, Path(folder))
+    except OSError as exc:  # a name too long, a path through a file, ...: one clean line
+        raise UsageError(
+            f"{folder}: cannot use this folder for the sweep: {exc.strerror or exc}"
+        ) from None
+
+
+def _open_folder(sweep: Sweep, folder: Path) -> list[str]:
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder}: is a file, not a folder; name a folder for the sweep")
     notes = []
@@ -548,13 +556,19 @@ def oat_points(sweep: Sweep) -> list[tuple[str, dict[str, Any]]]:
 
 
 def tornado(sweep: Sweep, results: pd.DataFrame) -> pd.DataFrame:
-    """Per parameter: the metric at its low and high end and the swing, largest first."""
+    """Per parameter: the metric at its low and high end and the swing, largest first.
+
+    Points are found by their id, not their label: an end that resolves to the scenario of
+    another design's point (the base, or a grid point) is that point, run once under its first
+    label.
+    """
     means = summarise_points(results)
-    means = means[means["metric"] == sweep.info.metric].set_index("label")["mean"]
-    base = means.get("base", math.nan)
+    means = means[means["metric"] == sweep.info.metric].set_index("point")["mean"]
+    at = {label: means.get(sweep.point_id(over), math.nan) for label, over in oat_points(sweep)}
+    base = at["base"]
     rows = []
     for path in sweep.sensitivity.parameters:  # type: ignore[union-attr]
-        lo, hi = means.get(f"{path}=low", math.nan), means.get(f"{path}=high", math.nan)
+        lo, hi = at[f"{path}=low"], at[f"{path}=high"]
         rows.append({"parameter": path, "low": lo, "high": hi, "base": base, "swing": abs(hi - lo)})
     return pd.DataFrame(rows).sort_values("swing", ascending=False, ignore_index=True)
 

@@ -245,3 +245,49 @@ def test_tables_streamed_to_files_equal_the_tables_kept_in_memory(tmp_path, fmt)
     t = on_disk.traces[1]
     assert t.cases["case"].is_monotonic_increasing and t.meta["replication"] == 1
     assert on_disk.summary.equals(in_memory.summary)
+
+
+def test_sweep_tables_fail_whole_or_not_at_all(tmp_path, monkeypatch):
+    """Issue 12.9: points.csv, tornado.csv and sobol.csv are written atomically. A write that
+    dies half-way (disk full) leaves each earlier table whole, byte for byte, and no stray
+    temporary file; a write that succeeds replaces it."""
+    import types
+
+    def tables(n: int) -> types.SimpleNamespace:
+        frame = pd.DataFrame({"point": [f"p{i}" for i in range(n)], "mean": np.arange(n) / 3})
+        return types.SimpleNamespace(points=frame, tornado=frame.copy(), sobol=frame.copy())
+
+    assert store.sweep_tables(tables(3), tmp_path) == ["points.csv", "tornado.csv", "sobol.csv"]
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    real = pd.DataFrame.to_csv
+
+    def half_then_full_disk(self, path, *a, **k):
+        Path(path).write_text("point,mean\np0,", encoding="utf-8")  # a torn first line
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", half_then_full_disk)
+    for name in ("points", "tornado", "sobol"):
+        one = types.SimpleNamespace(points=None, tornado=None, sobol=None)
+        setattr(one, name, getattr(tables(5), name))
+        with pytest.raises(OSError):
+            store.sweep_tables(one, tmp_path)
+        assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    monkeypatch.setattr(pd.DataFrame, "to_csv", real)
+    store.sweep_tables(tables(5), tmp_path)
+    assert all(len(pd.read_csv(tmp_path / n)) == 5 for n in before)
+
+
+def test_a_json_write_that_fails_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
+    """Issue 12.9, for the JSON files (summary, provenance, a sweep's replication records)."""
+    target = tmp_path / "summary.json"
+    store.write_json(target, {"mean": 1.5})
+    before = target.read_bytes()
+
+    def full_disk(src, dst, *a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store.os, "replace", full_disk)
+    with pytest.raises(OSError):
+        store.write_json(target, {"mean": 2.5})
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]
+    assert target.read_bytes() == before

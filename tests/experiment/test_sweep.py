@@ -185,3 +185,90 @@ def test_sweep_cli_writes_tables(tmp_path):
     assert len({line.split(",")[0] for line in points[1:]}) == 6  # 3 staff levels x 2 co-location
     assert (tmp_path / "sw" / "tornado.png").stat().st_size > 5_000
     assert "one at a time" in out.stdout and "Sobol indices" in out.stdout
+    # the numbers, not only the shape (queueing monotonicity under common random numbers):
+    # planning at load 1.38 per planner waits far less with 5 planners than with 2, and 70
+    # industrial projects a year wait longer than 30 do
+    import pandas as pd
+
+    tor = pd.read_csv(tmp_path / "sw" / "tornado.csv").set_index("parameter")
+    staff = tor.loc["departments.planning.staff"]
+    assert staff["low"] > staff["high"] > 0, staff.to_dict()
+    rate = tor.loc["case_types.industrial.arrivals.per_year"]
+    assert rate["low"] < rate["high"], rate.to_dict()
+    assert (tor["swing"] == (tor["high"] - tor["low"]).abs()).all()
+    assert tor[["low", "high", "base", "swing"]].notna().all().all(), tor
+    assert tor["swing"].is_monotonic_decreasing
+
+
+@pytest.mark.slow
+def test_a_killed_sweep_takes_its_workers_with_it(tmp_path):
+    """Issue 12.9: SIGKILL to a sweep left its worker processes running. The workers now die
+    with their parent (it cannot clean up after SIGKILL: they watch for it)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.experiment.test_store import _children, _wait_gone
+
+    base = tmp_path / "long.toml"
+    base.write_text(
+        TINY.read_text(encoding="utf-8").replace("horizon_days = 60", "horizon_days = 3000"),
+        encoding="utf-8",
+    )
+    f = tmp_path / "sw.toml"
+    f.write_text(
+        '[sweep]\nname = "k"\nbase = "long.toml"\nreplications = 200\n'
+        '[grid]\n"departments.desk.staff" = [2, 3]\n',
+        encoding="utf-8",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", "sweep", str(f), "-o", "out", "-q", "-j", "2"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list((tmp_path / "out").rglob("rep-*.json")):
+        time.sleep(0.2)
+    workers = _children(proc.pid)
+    assert list((tmp_path / "out").rglob("rep-*.json")), "the sweep never finished a replication"
+    assert workers, "the sweep started no worker process"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    _wait_gone(workers)
+
+
+def test_tornado_ends_that_are_other_points_are_found(tmp_path):
+    """An OAT end (or the base) that resolves to the same scenario as a grid point is run once,
+    under the grid point's label; the tornado must still find it (it looked points up by label,
+    so the default staffing sweep printed '-' for the base and for planning staff's low end)."""
+    f = tmp_path / "s.toml"
+    f.write_text(
+        f'[sweep]\nname = "t"\nbase = "{TINY.as_posix()}"\nreplications = 2\n'
+        '[grid]\n"departments.desk.staff" = [2, 3]\n'  # tiny's desk has 2 staff: 2 is the base
+        "[sensitivity]\nsamples = 2\n"
+        '[sensitivity.parameters]\n"departments.desk.staff" = [2, 4]\n',
+        encoding="utf-8",
+    )
+    result = sim.sweep(f, out=tmp_path / "sw")
+    row = result.tornado.set_index("parameter").loc["departments.desk.staff"]
+    grid = result.points[result.points["metric"] == "lead_wd_mean"].set_index("label")["mean"]
+    assert row["base"] == row["low"] == grid["departments.desk.staff=2"]
+    assert row["low"] > row["high"] > 0  # 4 staff wait less than 2 (same arrivals and efforts)
+    assert row["swing"] == pytest.approx(row["low"] - row["high"])
+
+
+@pytest.mark.parametrize("where", ["long", "under a file"])
+def test_a_sweep_folder_that_cannot_be_is_one_clean_line(tmp_path, where):
+    """Found by a longer run of the command-line fuzz: `sweep -o <300 characters>` was an
+    OSError traceback (the store's checks covered run, compare and brief only)."""
+    s = load_sweep(sweep_file(tmp_path))
+    (tmp_path / "f").write_text("x", encoding="utf-8")
+    folder = tmp_path / ("x" * 300) if where == "long" else tmp_path / "f" / "below"
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(UsageError) as err:
+        open_folder(s, folder)
+    assert len(str(err.value).splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == before

@@ -419,7 +419,8 @@ def test_staffing_add_and_move():
         ),
         ("staffing", {"add": {"desk": -5}}, "left with 0 staff"),
         ("data_sharing", {"intake_factor": 3}, "reforms.data_sharing.intake_factor"),
-        ("online", {"colour": 1}, "reforms.online.colour: unknown key"),
+        # issue 12.8: the valid keys are the lever's, not the scenario's top-level keys
+        ("online", {"colour": 1}, "reforms.online.colour: unknown key (valid: items)"),
         ("teleport", {}, "reforms.teleport: unknown lever (valid: colocation"),
     ],
 )

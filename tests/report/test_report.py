@@ -414,3 +414,37 @@ def test_changes_in_points_keep_a_decimal_while_they_are_small(m, lo, hi, text):
     from sim.report.brief import _pp_text
 
     assert _pp_text(m, lo, hi, "en") == text
+
+
+def test_the_briefing_says_what_share_did_not_finish(tmp_path):
+    """Issue 12.5 (honest headlines): when cases are unfinished, the briefing's findings say what
+    share, in both languages, and that the means are over the finished ones.
+
+    Every case waits 20 working days (about 29 calendar days here) and nothing drains after the
+    60-day horizon: the cases of the last ~29 of the window's 55 days cannot finish, about half.
+    """
+    tiny = (ROOT / "tests" / "experiment" / "tiny.toml").read_text(encoding="utf-8")
+    text = tiny.replace("drain_days = 30", "drain_days = 0").replace(
+        'steps = [{ name = "serve", effort = { dist = "exponential", mean = 2.0 } }]',
+        'steps = [{ name = "serve", effort = { dist = "exponential", mean = 2.0 } },'
+        ' { name = "wait", delay = { dist = "deterministic", value = 20 } }]',
+    )
+    (tmp_path / "a.toml").write_text(text, encoding="utf-8")
+    (tmp_path / "b.toml").write_text(
+        text.replace('name = "tiny"', 'name = "more staff"').replace("staff = 2", "staff = 3"),
+        encoding="utf-8",
+    )
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        comp = sim.compare(
+            sim.load(tmp_path / "a.toml"), sim.load(tmp_path / "b.toml"), replications=2, jobs=1
+        )
+    share = comp.baseline.unfinished_share
+    assert 0.40 < share < 0.70, share
+    assert any("did not finish" in str(w.message) for w in seen)  # share > 5%: a warning
+    pct = f"{100 * share:.0f}%"
+    en = briefing_data(comp, "en")["findings"]
+    assert any(f"In tiny, {pct} of the projects had not finished" in f for f in en), en
+    assert any("over the finished ones" in f for f in en)
+    zh = briefing_data(comp, "zh")["findings"]
+    assert any(f"tiny中有 {pct} 的项目在运行结束时尚未办结" in f for f in zh), zh

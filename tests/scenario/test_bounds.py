@@ -325,6 +325,44 @@ def test_a_lever_that_shortens_the_chain_makes_a_scenario_feasible():
     assert apply_all(sim.from_dict(data))[0].items["b"].after == ()
 
 
+def _correction_always(data: dict) -> None:
+    data["items"]["land_use_permit"]["correction"]["probability"] = 1.0
+
+
+def _transfer_year(data: dict) -> None:
+    data["departments"]["housing"]["transfer_days"] = 365
+
+
+def _a_minute_a_day(data: dict) -> None:
+    data["departments"]["housing"]["office_hours"] = "00:00-00:01"
+
+
+def _huge_effort(data: dict) -> None:
+    data["items"]["eia"]["steps"][1]["effort"]["mean"] = 1e6
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        (_transfer_year, "is expected to need"),
+        (_correction_always, "no case can finish: its longest chain takes at least for ever"),
+        (_a_minute_a_day, "is expected to need"),
+        (_huge_effort, "is expected to need"),
+    ],
+    ids=["transfer_days 365", "correction 1.0", "office_hours 00:00-00:01", "effort 1e6"],
+)
+def test_the_files_that_failed_after_the_run_are_refused_before_it(change, fragment):
+    """Issue 12.4: these four changes to the default passed `check`, then failed after the whole
+    simulation. Now loading refuses each, located at a case type, with the drain it would need."""
+    data = copy.deepcopy(DATA)
+    change(data)
+    err = error_of(lambda: sim.from_dict(data, source="s.toml"))
+    message = str(err)
+    assert "s.toml: case_types." in message and fragment in message, message
+    assert "horizon_days + drain_days = 1095" in message
+    assert all("\n" not in p.message for p in err.problems)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("file", ["default.toml", "pukou/baseline.toml"])
 def test_no_simulated_case_beats_the_lower_bound(file):

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import sim
@@ -371,10 +371,20 @@ def test_binary_bytes_in_the_file(tmp_path_factory, at, junk, cut):
 
 @settings(max_examples=EXAMPLES["truncated"], **FUZZ)
 @given(cut=st.integers(0, len(TEXT)))
+@example(cut=0)
+@example(cut=len(TEXT))
 def test_truncated_text(tmp_path_factory, cut):
+    """Cut anywhere: a Scenario or a clean error naming the file. A cut before the first case
+    type leaves no case type at all, so it must be an error (not a scenario that runs nothing);
+    the whole text is the valid default."""
     path = tmp_path_factory.mktemp("fuzz") / "cut.toml"
     path.write_text(TEXT[:cut], encoding="utf-8")
-    clean(lambda: sim.load(path), None)
+    clean(lambda: sim.load(path), str(path))
+    if cut <= TEXT.index("[case_types."):
+        with pytest.raises(sim.ScenarioError):
+            sim.load(path)
+    elif cut == len(TEXT):
+        assert isinstance(sim.load(path), sim.Scenario)
 
 
 def test_the_bases_are_valid():
