@@ -407,7 +407,7 @@ def test_an_unreachable_scheduler_fails_within_seconds(tmp_path, capsys):
     code, _, err = run_main(
         capsys, "run", str(TINY), "--scheduler", "tcp://127.0.0.1:9", "-o", str(tmp_path / "r")
     )
-    assert code == 2 and "no Dask scheduler answered" in err, err
+    assert code == 2 and "no Dask scheduler handshake" in err, err
     assert time.monotonic() - start < 20
     assert not list(tmp_path.iterdir())
 
@@ -483,6 +483,12 @@ def test_compare_json_has_the_documented_fields(tmp_path, capsys):
         "replications",
     }
     assert rows and all(set(r) == need for r in rows)
+    compare_row = next(
+        line
+        for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("| `approvalsim compare")
+    )
+    assert {f for f in need if f"`{f}`" not in compare_row} == set()  # the README lists them
     for r in rows:
         if r["delta"] is None:
             continue
@@ -615,7 +621,7 @@ def test_a_scheduler_address_where_something_else_answers_is_one_clean_line(
     finally:
         server.close()
     assert code == 2, err
-    assert len(err.strip().splitlines()) == 1 and "no Dask scheduler answered" in err, err
+    assert len(err.strip().splitlines()) == 1 and "no Dask scheduler handshake" in err, err
     assert "Traceback" not in err
     assert time.monotonic() - start < 10
     assert not list(tmp_path.iterdir())

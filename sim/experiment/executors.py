@@ -34,7 +34,7 @@ def check_address(address: str) -> str:
 def _no_scheduler(address: str, timeout: float, exc: BaseException) -> UsageError:
     first = str(exc).splitlines()[0][:200] if str(exc) else "no reply"
     return UsageError(
-        f"--scheduler {address}: no Dask scheduler answered within {timeout:g} s "
+        f"--scheduler {address}: no Dask scheduler handshake within {timeout:g} s "
         f"({type(exc).__name__}: {first})"
     )
 
