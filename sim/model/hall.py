@@ -955,6 +955,8 @@ class HallModel:
         self._arrivals = [self._arrival_times(tp) for tp in self.types]
         self.open_cases: dict[int, HallCase] = {}
         self._starting: HallCase | None = None
+        self._trip_pieces: dict[tuple[int, int, int], tuple] = {}
+        self._trip_day = -1
         self._ran = False
 
     # -- draws, delays ------------------------------------------------------------------------
@@ -1125,15 +1127,26 @@ class HallModel:
         tl = self.group_tl[code]
         day = int(now // HOURS_PER_DAY) + (1 if hop else 0)
         u = self.uniform(("trip", tp.id, case.trips), case.k)
+        today = int(now // HOURS_PER_DAY)
+        cache = self._trip_pieces
+        if today != self._trip_day:  # the pieces of days after today, kept while today lasts
+            cache.clear()
+            self._trip_day = today
         for d in range(day, tl.n_days):
-            spans = tl.open_spans(d)
-            close = tl.close[d]
-            spans = [(a, min(b, close)) for a, b in spans if a < close]
-            if d == int(now // HOURS_PER_DAY):
-                spans = [(max(a, now), b) for a, b in spans if b > now]
-            if not spans:
+            key = (tp.code, code, d)
+            found = cache.get(key) if d != today else None
+            if found is None:
+                spans = tl.open_spans(d)
+                close = tl.close[d]
+                spans = [(a, min(b, close)) for a, b in spans if a < close]
+                if d == today:
+                    spans = [(max(a, now), b) for a, b in spans if b > now]
+                found = _pieces(spans, tp.hours, d, self.day_type[d]) if spans else ()
+                if d != today:
+                    cache[key] = found
+            if not found:
                 continue
-            t = _time_in(spans, tp.hours, d, self.day_type[d], u)
+            t = _pick_time(found[0], found[1], u)
             case.trip = True
             self.kernel.call_at(t, self._trip, (case, loc, copy))
             return
@@ -1462,10 +1475,14 @@ class HallModel:
         return frame
 
 
-def _time_in(
-    spans: list[tuple[float, float]], hours_of: Any, day: int, day_type: int, u: float
-) -> float:
-    """A time within ``spans`` of one day, with the profile's time-of-day density (uniform u)."""
+def _pieces(
+    spans: list[tuple[float, float]], hours_of: Any, day: int, day_type: int
+) -> tuple[list[tuple[float, float, float]], float]:
+    """The pieces ``(from, to, weight)`` of ``spans`` of one day, and their total mass.
+
+    The weights are the profile's time-of-day weights (equal without a profile); a trip's time is
+    drawn from them by :func:`_pick_time`.
+    """
     pieces: list[tuple[float, float, float]] = []
     if hours_of is not None:
         base = day * HOURS_PER_DAY
@@ -1477,7 +1494,11 @@ def _time_in(
                     pieces.append((lo, hi, w))
     if not pieces:
         pieces = [(a, b, 1.0) for a, b in spans]
-    total = sum((b - a) * w for a, b, w in pieces)
+    return pieces, sum((b - a) * w for a, b, w in pieces)
+
+
+def _pick_time(pieces: list[tuple[float, float, float]], total: float, u: float) -> float:
+    """The time at share ``u`` of the pieces' mass ``total``."""
     target = u * total
     for a, b, w in pieces:
         mass = (b - a) * w
