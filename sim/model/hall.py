@@ -682,22 +682,36 @@ class HallCase:
         j, s = self.pending[0]
         if arrival:
             loc, copy = self.home, self.copy
-            if not any(
-                model.group_for(self, jj, ss, loc, copy, now) is not None for jj, ss in self.pending
-            ):
-                loc, copy = model.route(self, j, s)
+            for n, (jj, ss) in enumerate(self.pending):
+                group = model.group_for(self, jj, ss, loc, copy, now)
+                if group is not None:  # the first task home can take: begin_visit's own pick
+                    self.begin_visit(loc, copy, now, (n, group))
+                    return
+            loc, copy = model.route(self, j, s)
             self.begin_visit(loc, copy, now)
             return
         loc, copy = model.route(self, j, s)
         model.plan_trip(self, loc, copy, now, hop=False)
 
-    def begin_visit(self, loc: int, copy: int, now: float) -> None:
-        """The applicant is at location ``loc`` (copy) now: take what can be served here."""
+    def begin_visit(
+        self, loc: int, copy: int, now: float, first: tuple[int, Group] | None = None
+    ) -> None:
+        """The applicant is at location ``loc`` (copy) now: take what can be served here.
+
+        ``first``: the position in ``pending`` of the first task a group here takes now, and that
+        group, when the caller has already looked for it.
+        """
         self.trip = False
         self.visit_loc, self.visit_copy = loc, copy
         self.visit_day = int(now // HOURS_PER_DAY)
         self.visit_start = now
         self.trips += 1
+        if first is not None:
+            n, group = first
+            j, s = self.pending.pop(n)
+            self.visits += 1
+            self._join(group, j, s, now)
+            return
         for n, (j, s) in enumerate(self.pending):
             group = self.model.group_for(self, j, s, loc, copy, now)
             if group is not None:
