@@ -356,6 +356,7 @@ class TypePlan:
             for iid, d in zip(self.items, self.delivery, strict=True)
         ]
         lag = _hours(model.network.return_lag) if model.network is not None else None
+        self.return_lag_unit = lag.unit if lag is not None else None  # minutes made hours
         self.return_lag = [
             stream(("return_lag", type_id, iid), lag)
             if d is not None and d.pickup_share > 0
@@ -620,7 +621,7 @@ class HallCase:
             and tp.pickup_u[j].value(self.k) < delivery.pickup_share
         ):
             value = tp.return_lag[j].value(self.k)
-            model.after(value, model.network.return_lag.unit, self._pickup_ready, j)
+            model.after(value, tp.return_lag_unit, self._pickup_ready, j)
             return
         value = tp.mail[j].value(self.k)
         model.after(value, tp.mail_dist[j].unit, self._mailed, j)
