@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from sim.analysis.caseview import CaseView
 from sim.analysis.citizen import _COLUMNS as HALL_COLUMNS
@@ -88,7 +88,9 @@ def t_interval(
     m = float(x.mean())
     if len(x) < 2:
         return m, math.nan, math.nan
-    half = float(stats.t.ppf((1 + confidence) / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
+    half = float(
+        special.stdtrit(len(x) - 1, (1 + confidence) / 2) * x.std(ddof=1) / math.sqrt(len(x))
+    )
     return m, m - half, m + half
 
 

@@ -292,6 +292,8 @@ class CriticalPaths:
 
         finish = case.finished
         late: dict[int, float] = {}
+        # per item: the visit lists of the handled items standing for its prerequisites
+        before: dict[int, list[list[tuple[float, int]]]] = {}
         for row in reversed(rows):
             _, i, visit, done, _ = by_row[row]
             lf = late.get(row)
@@ -299,18 +301,22 @@ class CriticalPaths:
                 lf = late[row] = finish - lag[row]
             ready = visit[_READY]
             start_late = lf - done + ready
-            for p in preds[i]:
-                for q in standing.get(p) or stand_in(p):
-                    best = -1
-                    for d, r in visits_of[q]:  # the latest visit done before this one was ready
-                        if d > ready:
-                            break
-                        best = r
-                    if 0 <= best < row:
-                        bound = start_late - lag[best]
-                        old = late.get(best)
-                        if old is None or bound < old:
-                            late[best] = bound
+            lists = before.get(i)
+            if lists is None:
+                lists = before[i] = [
+                    visits_of[q] for p in preds[i] for q in standing.get(p) or stand_in(p)
+                ]
+            for found in lists:
+                best = -1
+                for d, r in found:  # the latest visit done before this one was ready
+                    if d > ready:
+                        break
+                    best = r
+                if 0 <= best < row:
+                    bound = start_late - lag[best]
+                    old = late.get(best)
+                    if old is None or bound < old:
+                        late[best] = bound
             released = visit[_RELEASED]
             if 0 <= released < row and released in by_row:
                 bound = start_late - lag[released]

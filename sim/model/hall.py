@@ -346,6 +346,29 @@ class TypePlan:
         self.delivery = [it.delivery for it in self.specs]
         self.pickup_dist = [_hours(d.pickup) if d is not None else None for d in self.delivery]
         self.mail_dist = [_hours(d.mail) if d is not None else None for d in self.delivery]
+        # the streams of the hot path, looked up once (model.stream returns the same objects)
+        self.corr0 = [
+            stream(("correction", type_id, iid, 0, 0)) if c is not None else None
+            for iid, c in zip(self.items, corr, strict=True)
+        ]
+        self.pickup_u = [
+            stream(("delivery", type_id, iid)) if d is not None and d.pickup_share > 0 else None
+            for iid, d in zip(self.items, self.delivery, strict=True)
+        ]
+        lag = _hours(model.network.return_lag) if model.network is not None else None
+        self.return_lag_unit = lag.unit if lag is not None else None  # minutes made hours
+        self.return_lag = [
+            stream(("return_lag", type_id, iid), lag)
+            if d is not None and d.pickup_share > 0
+            else None
+            for iid, d in zip(self.items, self.delivery, strict=True)
+        ]
+        self.mail = [
+            stream(("mail", type_id, iid), md) if md is not None else None
+            for iid, md in zip(self.items, self.mail_dist, strict=True)
+        ]
+        # items that draw at arrival whether they are needed or handled online
+        self.drawn = [j for j in range(n) if self.needed[j] is not None or self.online_share[j] > 0]
         # receptions: member positions, intake share and correction factor
         self.receives = [
             [index[m] for m in it.receives if m in index] if it.kind == "reception" else None
@@ -361,6 +384,7 @@ class TypePlan:
         levels = sc.network.levels
         shares = ct.level_shares or {self._default_level(model): 1.0}
         self.level_shares = [(model.level_code[lv], shares.get(lv, 0.0)) for lv in levels]
+        self.level_cut = _level_cuts(self.level_shares)
         arr = ct.arrivals
         self.profile = sc.profiles.get(arr.profile) if arr.process == "profile" else None
         # time-of-day weights of each day type, parsed once (trip times are drawn from them)
@@ -385,6 +409,21 @@ class TypePlan:
             if any(dep in model.serves[li] for li in model.locs_at_level[code]):
                 return lv
         return sc.network.levels[-1]
+
+
+def _level_cuts(shares: list[tuple[int, float]]) -> list[tuple[float, int]]:
+    """``(cumulative share, level)`` of the levels with a share, summed as ``_pick_level`` does.
+
+    The first cut above ``u`` is the level drawn; the last one when none is (rounding).
+    """
+    total = sum(s for _, s in shares)
+    acc = 0.0
+    cuts = []
+    for lv, s in shares:
+        acc += s / total
+        if s > 0:
+            cuts.append((acc, lv))
+    return cuts
 
 
 class HallCase:
@@ -443,7 +482,7 @@ class HallCase:
         self.state = [0] * n  # 0 waiting, 1 active, 2 done
         self.need = [True] * n
         self.online = [False] * n
-        for j in range(n):
+        for j in tp.drawn:
             st = tp.needed[j]
             if st is not None and st.value(k) >= tp.probability[j]:
                 self.need[j] = False
@@ -549,8 +588,11 @@ class HallCase:
         ):
             r = self.rounds[j]
             cap = tp.corr_cap[j]
-            key = ("correction", tp.id, tp.items[j], 0, r)
-            if (cap < 0 or r < cap) and self.model.uniform(key, self.k) < tp.corr_p[j]:
+            if (cap < 0 or r < cap) and (
+                tp.corr0[j].value(self.k)
+                if r == 0
+                else self.model.uniform(("correction", tp.id, tp.items[j], 0, r), self.k)
+            ) < tp.corr_p[j]:
                 self.corrections += 1
                 self.rounds[j] = r + 1
                 turnaround = tp.turnaround[j]
@@ -576,13 +618,12 @@ class HallCase:
         if (
             not self.online[j]
             and delivery.pickup_share > 0
-            and model.uniform(("delivery", tp.id, tp.items[j]), self.k) < delivery.pickup_share
+            and tp.pickup_u[j].value(self.k) < delivery.pickup_share
         ):
-            lag = model.network.return_lag
-            value = model.draw(("return_lag", tp.id, tp.items[j]), _hours(lag), self.k)
-            model.after(value, lag.unit, self._pickup_ready, j)
+            value = tp.return_lag[j].value(self.k)
+            model.after(value, tp.return_lag_unit, self._pickup_ready, j)
             return
-        value = model.draw(("mail", tp.id, tp.items[j]), tp.mail_dist[j], self.k)
+        value = tp.mail[j].value(self.k)
         model.after(value, tp.mail_dist[j].unit, self._mailed, j)
 
     def _pickup_ready(self, j: int) -> None:
@@ -642,22 +683,36 @@ class HallCase:
         j, s = self.pending[0]
         if arrival:
             loc, copy = self.home, self.copy
-            if not any(
-                model.group_for(self, jj, ss, loc, copy, now) is not None for jj, ss in self.pending
-            ):
-                loc, copy = model.route(self, j, s)
+            for n, (jj, ss) in enumerate(self.pending):
+                group = model.group_for(self, jj, ss, loc, copy, now)
+                if group is not None:  # the first task home can take: begin_visit's own pick
+                    self.begin_visit(loc, copy, now, (n, group))
+                    return
+            loc, copy = model.route(self, j, s)
             self.begin_visit(loc, copy, now)
             return
         loc, copy = model.route(self, j, s)
         model.plan_trip(self, loc, copy, now, hop=False)
 
-    def begin_visit(self, loc: int, copy: int, now: float) -> None:
-        """The applicant is at location ``loc`` (copy) now: take what can be served here."""
+    def begin_visit(
+        self, loc: int, copy: int, now: float, first: tuple[int, Group] | None = None
+    ) -> None:
+        """The applicant is at location ``loc`` (copy) now: take what can be served here.
+
+        ``first``: the position in ``pending`` of the first task a group here takes now, and that
+        group, when the caller has already looked for it.
+        """
         self.trip = False
         self.visit_loc, self.visit_copy = loc, copy
         self.visit_day = int(now // HOURS_PER_DAY)
         self.visit_start = now
         self.trips += 1
+        if first is not None:
+            n, group = first
+            j, s = self.pending.pop(n)
+            self.visits += 1
+            self._join(group, j, s, now)
+            return
         for n, (j, s) in enumerate(self.pending):
             group = self.model.group_for(self, j, s, loc, copy, now)
             if group is not None:
@@ -707,9 +762,13 @@ class HallCase:
         dist = tp.patience
         if dist is None:
             return math.inf
-        return self.model.draw(
-            ("patience", tp.id, tp.items[ticket[1]], ticket[2], ticket[6]), dist, self.k
-        )
+        j, s, no = ticket[1], ticket[2], ticket[6]
+        stream = tp.patience_streams.get((j, s, no))
+        if stream is None:
+            stream = tp.patience_streams[j, s, no] = self.model.stream(
+                ("patience", tp.id, tp.items[j], s, no), dist
+            )
+        return stream.value(self.k)
 
     def served(self, ticket: list, wait: float) -> None:
         """Service of the ticket starts after ``wait`` hours in the queue."""
@@ -900,12 +959,19 @@ class HallModel:
             self.group_at.append(per_copy)
         self.weekday0 = info.start.weekday()
         self.day_type = day_types(info.start, self.n_days)
+        self.loc_copies = [loc.copies for loc in self.locs]
+        n_areas = max(len(self.area_ids), 1)
+        self.home_of = [
+            [self._location(lv, a) for a in range(n_areas)] for lv in range(len(levels))
+        ]
         self.types = [TypePlan(self, n, t) for n, t in enumerate(sc.case_types)]
         self.keep = tuple(t for t in TABLES if t in keep)
         self._setup_tables(sink, case_columns)
         self._arrivals = [self._arrival_times(tp) for tp in self.types]
         self.open_cases: dict[int, HallCase] = {}
         self._starting: HallCase | None = None
+        self._trip_pieces: dict[tuple[int, int, int], tuple] = {}
+        self._trip_day = -1
         self._ran = False
 
     # -- draws, delays ------------------------------------------------------------------------
@@ -959,9 +1025,16 @@ class HallModel:
             while area < len(shares) - 1 and u >= shares[area]:
                 area += 1
         case.area = area
-        case.level = self._pick_level(tp.level_shares, tp.level_u.value(k))
-        case.home = self._location(case.level, area)
-        case.copy = int(tp.copy_u.value(k) * self.locs[case.home].copies)
+        u = tp.level_u.value(k)
+        cuts = tp.level_cut
+        lv = cuts[-1][1]
+        for cut, level in cuts:
+            if u < cut:
+                lv = level
+                break
+        case.level = lv
+        case.home = home = self.home_of[lv][area]
+        case.copy = int(tp.copy_u.value(k) * self.loc_copies[home])
 
     @staticmethod
     def _pick_level(shares: list[tuple[int, float]], u: float) -> int:
@@ -1069,15 +1142,26 @@ class HallModel:
         tl = self.group_tl[code]
         day = int(now // HOURS_PER_DAY) + (1 if hop else 0)
         u = self.uniform(("trip", tp.id, case.trips), case.k)
+        today = int(now // HOURS_PER_DAY)
+        cache = self._trip_pieces
+        if today != self._trip_day:  # the pieces of days after today, kept while today lasts
+            cache.clear()
+            self._trip_day = today
         for d in range(day, tl.n_days):
-            spans = tl.open_spans(d)
-            close = tl.close[d]
-            spans = [(a, min(b, close)) for a, b in spans if a < close]
-            if d == int(now // HOURS_PER_DAY):
-                spans = [(max(a, now), b) for a, b in spans if b > now]
-            if not spans:
+            key = (tp.code, code, d)
+            found = cache.get(key) if d != today else None
+            if found is None:
+                spans = tl.open_spans(d)
+                close = tl.close[d]
+                spans = [(a, min(b, close)) for a, b in spans if a < close]
+                if d == today:
+                    spans = [(max(a, now), b) for a, b in spans if b > now]
+                found = _pieces(spans, tp.hours, d, self.day_type[d]) if spans else ()
+                if d != today:
+                    cache[key] = found
+            if not found:
                 continue
-            t = _time_in(spans, tp.hours, d, self.day_type[d], u)
+            t = _pick_time(found[0], found[1], u)
             case.trip = True
             self.kernel.call_at(t, self._trip, (case, loc, copy))
             return
@@ -1227,7 +1311,10 @@ class HallModel:
         """Record a closed (or unfinished) case."""
         self.open_cases.pop(case.id, None)
         counted = case.tp.kind_counted
-        several = sum(1 for j, v in enumerate(case.item_visits) if v > 1 and counted[j])
+        visits = case.item_visits
+        several = (
+            sum(1 for j, v in enumerate(visits) if v > 1 and counted[j]) if max(visits) > 1 else 0
+        )
         self.cases_table.add(
             (
                 case.id,
@@ -1403,10 +1490,14 @@ class HallModel:
         return frame
 
 
-def _time_in(
-    spans: list[tuple[float, float]], hours_of: Any, day: int, day_type: int, u: float
-) -> float:
-    """A time within ``spans`` of one day, with the profile's time-of-day density (uniform u)."""
+def _pieces(
+    spans: list[tuple[float, float]], hours_of: Any, day: int, day_type: int
+) -> tuple[list[tuple[float, float, float]], float]:
+    """The pieces ``(from, to, weight)`` of ``spans`` of one day, and their total mass.
+
+    The weights are the profile's time-of-day weights (equal without a profile); a trip's time is
+    drawn from them by :func:`_pick_time`.
+    """
     pieces: list[tuple[float, float, float]] = []
     if hours_of is not None:
         base = day * HOURS_PER_DAY
@@ -1418,7 +1509,11 @@ def _time_in(
                     pieces.append((lo, hi, w))
     if not pieces:
         pieces = [(a, b, 1.0) for a, b in spans]
-    total = sum((b - a) * w for a, b, w in pieces)
+    return pieces, sum((b - a) * w for a, b, w in pieces)
+
+
+def _pick_time(pieces: list[tuple[float, float, float]], total: float, u: float) -> float:
+    """The time at share ``u`` of the pieces' mass ``total``."""
     target = u * total
     for a, b, w in pieces:
         mass = (b - a) * w

@@ -68,10 +68,11 @@ class MemorySink:
 
     ``only`` maps table names to the columns kept of them: a run whose full tables go to files
     keeps in memory just what its summary reads, as compactly as it can (see :class:`_Slim`).
-    ``index`` names, for such a table, the column that numbers its rows from 0 (``case``): once
+    ``index`` names, for a table, the column that numbers its rows from 0 (``case``): once
     the number of rows is known (:meth:`reserve`), every row goes straight to its place in
-    preallocated columns — no chunk is held, and the table comes out in that order. Tables not
-    named in ``only`` keep every column, as recorded, in the order written.
+    preallocated columns — no chunk is held, and the table comes out in that order (a table
+    not named in ``only`` keeps every column in the types recorded). Other tables keep every
+    column, as recorded, in the order written.
     """
 
     def __init__(
@@ -96,8 +97,8 @@ class MemorySink:
             c: list(v) for c, v in categories.items() if c in self._columns[name]
         }
         self._chunks[name] = []
-        if only is not None:
-            self._slim[name] = _Slim(self._columns[name], self._index.get(name))
+        if only is not None or name in self._index:
+            self._slim[name] = _Slim(self._columns[name], self._index.get(name), only is not None)
 
     def reserve(self, name: str, rows: int) -> None:
         """Table ``name`` will get exactly ``rows`` rows, numbered 0..rows-1 by its index column.
@@ -136,7 +137,7 @@ class MemorySink:
         """Like :meth:`frame`, but hands the chunks over (less memory; the table is emptied)."""
         slim = self._slim.get(name)
         if slim is not None:
-            self._slim[name] = _Slim(self._columns[name], self._index.get(name))
+            self._slim[name] = _Slim(self._columns[name], self._index.get(name), slim.compact)
             return self._dataframe(name, slim.columns(release=True))
         chunks = self._chunks[name]
         self._chunks[name] = []
@@ -187,10 +188,13 @@ class _Slim:
     a column equal to one kept before it in every chunk so far (lead time, approval time and
     statutory clock of a case without applicant spells; a column of zeros) shares that
     column's array; with ``index`` and a known number of rows, rows are written in place
-    (no chunk held, no sort at the end), else chunks are kept and concatenated.
+    (no chunk held, no sort at the end), else chunks are kept and concatenated. Not ``compact``
+    (a full table placed by its index): every column keeps the type recorded and its own
+    array, as the chunks would have given it.
     """
 
-    def __init__(self, columns: Sequence[str], index: str | None):
+    def __init__(self, columns: Sequence[str], index: str | None, compact: bool = True):
+        self.compact = compact
         self.names = list(columns)
         self.index = index if index in self.names else None
         self.rows: int | None = None
@@ -205,19 +209,13 @@ class _Slim:
             self.rows = int(rows)
 
     def write(self, chunk: Mapping[str, np.ndarray]) -> None:
-        values = {c: _narrow(np.asarray(chunk[c])) for c in self.names}
         first = self.chunks == 0
         self.chunks += 1
-        if first:  # which columns equal an earlier one (of the same type)?
-            for n, c in enumerate(self.names):
-                for d in self.names[:n]:
-                    if d not in self.alias and _same(values[c], values[d]):
-                        self.alias[c] = d
-                        break
-        else:  # an alias holds while every chunk agrees; else the column gets its own array
-            for c, d in list(self.alias.items()):
-                if not _same(values[c], values[d]):
-                    self._split(c, d)
+        if self.compact:
+            values = {c: _narrow(np.asarray(chunk[c])) for c in self.names}
+            self._share(values, first)
+        else:
+            values = {c: np.asarray(chunk[c]) for c in self.names}
         n = len(values[self.names[0]]) if self.names else 0
         self.written += n
         if self.rows is not None:
@@ -236,6 +234,19 @@ class _Slim:
             for c in self.names:
                 if c not in self.alias:
                     self.parts[c].append(values[c])
+
+    def _share(self, values: Mapping[str, np.ndarray], first: bool) -> None:
+        """Note the columns of a chunk that equal an earlier one (they share its array)."""
+        if first:  # which columns equal an earlier one (of the same type)?
+            for n, c in enumerate(self.names):
+                for d in self.names[:n]:
+                    if d not in self.alias and _same(values[c], values[d]):
+                        self.alias[c] = d
+                        break
+        else:  # an alias holds while every chunk agrees; else the column gets its own array
+            for c, d in list(self.alias.items()):
+                if not _same(values[c], values[d]):
+                    self._split(c, d)
 
     def _split(self, c: str, d: str) -> None:
         """Column ``c`` no longer equals ``d``: give it the values it had so far, its own."""
@@ -266,7 +277,8 @@ class _Slim:
                     values = np.concatenate(parts) if parts else np.empty(0)
                     if release:
                         self.parts[source] = []
-                values.setflags(write=False)  # shared between columns: never changed in place
+                if self.compact:
+                    values.setflags(write=False)  # shared between columns: never changed in place
                 done[source] = values
             yield c, values
         if release:

@@ -108,8 +108,8 @@ def memory_sink(case_columns: Iterable[str] | None) -> MemorySink:
     per-replication summary reads, a fraction of the table. Names the table does not have are
     ignored.
     """
-    if case_columns is None:
-        return MemorySink()
+    if case_columns is None:  # every column, each row put in its place (no sort, no chunks held)
+        return MemorySink(index={"cases": "case"})
     return MemorySink(only={"cases": {"case", *case_columns}}, index={"cases": "case"})
 
 

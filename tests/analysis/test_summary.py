@@ -50,3 +50,28 @@ def test_no_case_in_the_window_means_no_unfinished_share():
     share = rows[(rows["group"] == "all") & (rows["metric"] == "unfinished_share")]["value"]
     window = trace.cases[trace.cases["in_window"]]
     assert share.iloc[0] == 1 - window["finished"].sum() / len(window)
+
+
+def test_t_interval_uses_the_student_t_quantile():
+    """Five values 1..5: mean 3, s = sqrt(2.5), t(0.975, 4) = 2.7764451 (published tables)."""
+    from sim.analysis.summary import t_interval
+
+    m, lo, hi = t_interval([1.0, 2.0, 3.0, 4.0, 5.0])
+    half = 2.7764451052 * math.sqrt(2.5) / math.sqrt(5)
+    assert m == 3.0
+    assert math.isclose(hi - m, half, rel_tol=1e-9) and math.isclose(m - lo, half, rel_tol=1e-9)
+
+
+def test_the_run_path_does_not_import_scipy_stats():
+    """scipy.stats costs about 50 MB of resident memory; the summary needs only the t quantile
+    (scipy.special.stdtrit, what scipy.stats.t.ppf calls), so a run never loads it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sim.experiment.runner, sim.experiment.store, sim.analysis.critical; "
+        "print('scipy.stats' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"

@@ -58,6 +58,21 @@ def test_a_collection_after_a_back_office_delay_is_a_second_visit():
     assert c["visits"] == 2 and c["present_steps"] == 3
 
 
+def test_a_return_lag_in_minutes_is_the_same_lag_in_hours():
+    """The lag before a collection visit, given as 150 minutes or as 2.5 hours, is one lag: the
+    draw is rescaled to hours, so it must not be read as minutes again (it once was: 60 times
+    too short)."""
+    finishes = []
+    for lag in ({"value": 150, "unit": "minutes"}, {"value": 2.5, "unit": "hours"}):
+        items = {x: window_item(x, SIX) for x in "ab"}
+        items["b"]["delivery"] = {"pickup_share": 1.0, "pickup": SIX}
+        network = {"levels": ["district"], "return_lag": {"dist": "deterministic", **lag}}
+        c = one_case(items, ["a", "b"], extra={"network": network})
+        assert c["visits"] == 2
+        finishes.append(c["finish_h"])
+    assert finishes[0] == finishes[1]
+
+
 def test_a_missing_document_costs_a_return_visit():
     items = {"a": window_item("a", SIX)}
     items["a"]["correction"] = {

@@ -353,6 +353,23 @@ def test_a_sink_receives_every_row_in_chunks():
     assert sink.chunks >= 5
 
 
+def test_the_case_table_placed_by_case_number_equals_the_sorted_chunks():
+    """The trace's own case table is written row by row into its place (no chunks held, no
+    sort): the same columns, types and values as the chunks a sink receives, sorted by case."""
+    data = base_data(
+        scenario={"horizon_days": 200},
+        case_types={"c": {"arrivals": {"process": "poisson", "per_year": 3000}}},
+    )
+    data["departments"]["desk"]["staff"] = 2
+    sink = MemorySink()  # no index: chunks in the order cases closed
+    tr = simulate(build(data), seed=5, sink=sink)
+    chunks = sink.frame("cases")
+    assert not chunks["case"].is_monotonic_increasing  # cases do close out of order here
+    by_case = chunks.sort_values("case", kind="stable", ignore_index=True)
+    pd.testing.assert_frame_equal(tr.cases, by_case)
+    tr.cases.loc[0, "trips"] = 99  # the columns are the trace's own: writable
+
+
 def test_departments_added_up_during_the_run_match_the_task_table():
     """Office hours, a warm-up window and queues: utilisation and waits from the task table."""
     data = base_data(
