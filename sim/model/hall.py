@@ -66,7 +66,7 @@ from sim.model.halltime import DAY_TYPES, HOURS_PER_DAY, Timeline, day_types, nh
 from sim.model.kernel import FEED_MASK, FEED_SHIFT, Kernel
 from sim.model.streams import CaseStream, Streams
 from sim.model.tables import MemorySink, Sink, Table
-from sim.model.trace import TABLES, Trace, _by_case, _Tee, memory_sink
+from sim.model.trace import CASE_LEAD, TABLES, Trace, _by_case, _Tee, memory_sink
 from sim.model.workcal import WorkCalendar
 from sim.scenario.schema import Scenario, group_departments
 
@@ -1547,28 +1547,7 @@ HALL_RAW = (
     "items_one_trip",
 )
 HALL_COLUMNS = (
-    "case",
-    "case_type",
-    "k",
-    "arrival_h",
-    "finish_h",
-    "arrival",
-    "finished",
-    "lead_wd",
-    "lead_days",
-    "approval_wd",
-    "clock_wd",
-    "trips",
-    "agent_trips",
-    "corrections",
-    "reworks",
-    "problems",
-    "visits",
-    "capped",
-    "items_timed",
-    "items_overdue",
-    "items_handled",
-    "items_one_trip",
+    *CASE_LEAD,
     "location",
     "area",
     "level",
@@ -1583,4 +1562,4 @@ HALL_COLUMNS = (
     "gave_up",
     "in_window",
 )
-"""The cases table of a hall run: the general columns, then the hall's own."""
+"""The cases table of a hall run: the general engine's columns, then the hall's own."""
