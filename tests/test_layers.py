@@ -88,3 +88,18 @@ def test_no_print_in_the_library():
         if p.name != "cli.py" and re.search(r"^\s*print\(", p.read_text(), re.M)
     ]
     assert offenders == []
+
+
+def test_import_sim_is_light():
+    """Issue 11.4: ``import sim`` under 40 MB; the heavy packages load only when used."""
+    heavy = ["numpy", "pandas", "matplotlib", "pyarrow", "scipy", "SALib", "simpy"]
+    code = (
+        "import resource, sys; before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
+        "import sim; after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
+        f"print((after - before) / 1024, ','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    grown, loaded = out.stdout.split(" ", 1)
+    assert loaded.strip() == "", f"import sim loaded {loaded.strip()}"
+    assert float(grown) < 40, f"import sim grew the resident set by {grown} MB"
