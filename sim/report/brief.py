@@ -71,7 +71,7 @@ S = {
         "subtitle": "Simulated with approvalsim {version} on {date}: {reps} paired replications "
         "(common random numbers), seed {seed}; 95% confidence intervals in brackets.",
         "col metric": "Indicator",
-        "note": "Means per project over the projects that finished; brackets: 95% confidence "
+        "note": "Means per {unit} over the {units} that finished; brackets: 95% confidence "
         "interval across replications; grey: change against {base} with the 95% confidence "
         "interval of the paired difference.",
         "note targets": " Shares within a target count every project that arrived in the "
@@ -165,8 +165,8 @@ S = {
         "subtitle": "由 approvalsim {version} 于 {date} 模拟：{reps} 次配对重复运行（共同随机数），"
         "随机种子 {seed}；方括号内为 95% 置信区间。",
         "col metric": "指标",
-        "note": "均值为已办结项目的每个项目平均值；方括号内为各次重复运行的 95% 置信区间；灰色为"
-        "相对于{base}的变化及配对差值的 95% 置信区间。",
+        "note": "均值为已办结{units}的每个{unit}平均值；方括号内为各次重复运行的 95% 置信区间；"
+        "灰色为相对于{base}的变化及配对差值的 95% 置信区间。",
         "note targets": "目标内比例以观测期内到达的全部项目为分母。",
         "within": "在{name}内办结的项目比例（法定时限口径）",
         "pp": "个百分点",
@@ -444,9 +444,13 @@ def _table(comparison, results: Sequence, rows: Sequence[Row], lang: str) -> dic
             sub = row.change(comparison, base, res) if k else ""
             cells.append({"main": _fmt_ci(e, row.kind), "sub": sub})
         body.append({"label": row.label, "cells": cells})
-    note = s["note"].format(base=result_title(base, lang, results)) if len(results) > 1 else ""
+    zh = lang_of(lang) == "zh"
+    what = ("办件", "件") if hall.is_hall(results) else ("项目", "项目")
+    if not zh:
+        what = ("cases", "case") if hall.is_hall(results) else ("projects", "project")
+    note = s["note"].format(base=result_title(base, lang, results), units=what[0], unit=what[1])
     if len(results) == 1:
-        note = s["note"].split("；" if lang_of(lang) == "zh" else "; ")[0]
+        note = note.split("；" if zh else "; ")[0]
     if any(r.key.startswith("within:") for r in rows):
         note += s["note targets"]
     return {"header": header, "rows": body, "note": note}
@@ -853,7 +857,9 @@ def write_brief(comparison, out: Path, lang: str = "en", page_png: bool = True) 
         if hall.is_hall(results):  # the hourly heatmap of the halls on page 1 (issue 15)
             words = hall.WORDS[lang]
             name = save("hall_heatmap", hall.heatmap_chart(results, lang))
-            data["days_go"] = {"file": name, "caption": words["caption"], "beside": False}
+            # page 1: the scenarios side by side, low enough to sit under the findings
+            first = save("hall_heatmap_page1", hall.heatmap_chart(results, lang, side_by_side=True))
+            data["days_go"] = {"file": first, "caption": words["caption"], "beside": False}
             data["charts"].append(
                 {"title": words["title"], "file": name, "caption": words["caption"]}
             )
@@ -876,9 +882,9 @@ def write_brief(comparison, out: Path, lang: str = "en", page_png: bool = True) 
                 page = render_pdf(data, files, pdf, png)
                 if page == 1:
                     break
-            else:  # page 1 cannot hold it: the chart page after it has it anyway
-                data["days_go"] = None
-                render_pdf(data, files, pdf, png)
+        if page > 1:  # page 1 cannot hold its chart: the chart page after it has it anyway
+            data["days_go"] = None
+            render_pdf(data, files, pdf, png)
     return pdf
 
 
@@ -953,12 +959,13 @@ def hall_findings(results: Sequence, rows: Sequence[Row], lang: str) -> list[str
     deps = base.departments.groupby("department", observed=True)
     d = deps["utilisation"].mean().dropna()
     if not d.empty:
-        name, u = str(d.idxmax()), float(d.max())
-        wait = float(deps["mean_wait_min"].mean()[name])
+        key, u = str(d.idxmax()), float(d.max())
+        wait = float(deps["mean_wait_min"].mean()[key])
+        name = hall.window_name(base, key, lang)
         title = result_title(base, lang, results)
         if lang == "zh":
             out.append(
-                f"{title}中最忙的窗口组是 {name}（负荷 {number(u, 'share')}，平均等候 "
+                f"{title}中最忙的窗口组是{name}（负荷 {number(u, 'share')}，平均等候 "
                 f"{wait:.1f} 分钟）。"
             )
         else:

@@ -10,6 +10,7 @@ hour of day of every scenario. :mod:`sim.report.brief` calls :func:`is_hall`, :f
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -73,8 +74,12 @@ def is_hall(results: Sequence) -> bool:
     return bool(results) and bool(results[0].replications[0].meta.get("hall"))
 
 
-def heatmap_chart(results: Sequence, lang: str = "en") -> Any:
-    """Utilisation by hall (rows) and hour of day (columns), one panel per scenario."""
+def heatmap_chart(results: Sequence, lang: str = "en", side_by_side: bool = False) -> Any:
+    """Utilisation by hall (rows) and hour of day (columns), one panel per scenario.
+
+    The panels are stacked, or with ``side_by_side`` put in one row (the halls named once, on
+    the left): about half as tall, for page 1 of the briefing.
+    """
     from sim.report.charts import _figure, style
     from sim.report.style import MIN_PT, PAGE_WIDTH_IN
 
@@ -84,24 +89,49 @@ def heatmap_chart(results: Sequence, lang: str = "en") -> Any:
     hours = [h for h in range(24) if any(f[h].notna().any() for f in frames)]
     with style(lang):
         rows_n = max(len(f) for f in frames)
-        fig = _figure(0.9 + 0.16 * rows_n * len(frames), PAGE_WIDTH_IN)
-        axes = fig.subplots(len(frames), 1, squeeze=False)[:, 0]
+        panels = 1 if side_by_side else len(frames)
+        fig = _figure(0.9 + 0.16 * rows_n * panels, PAGE_WIDTH_IN)
+        if side_by_side:
+            axes = fig.subplots(1, len(frames), squeeze=False, sharey=True)[0, :]
+        else:
+            axes = fig.subplots(len(frames), 1, squeeze=False)[:, 0]
         im = None
-        for ax, frame, res in zip(axes, frames, results, strict=True):
+        for n, (ax, frame, res) in enumerate(zip(axes, frames, results, strict=True)):
             names = [_hall_name(res, lid, lang) for lid in frame.index]
             values = frame[hours].to_numpy(float)
             im = ax.imshow(
                 np.ma.masked_invalid(values), aspect="auto", cmap="cividis", vmin=0, vmax=1
             )
-            ax.set_yticks(range(len(names)), names, fontsize=MIN_PT)
+            if n == 0 or not side_by_side:
+                ax.set_yticks(range(len(names)), names, fontsize=MIN_PT)
             ax.set_xticks(range(len(hours)), [f"{h}" for h in hours], fontsize=MIN_PT)
             ax.grid(False)
-            ax.set_title(result_title(res, lang, results), loc="left")
-        axes[-1].set_xlabel(tx["hour"])
+            title = result_title(res, lang, results)
+            if side_by_side:  # half the width: wrapped on two lines at most
+                title = textwrap.shorten(title, 70, placeholder="…")
+                title = textwrap.fill(title, 18 if lang == "zh" else 28)
+            ax.set_title(title, loc="left")
+            if side_by_side:
+                ax.set_xlabel(tx["hour"])
+        if not side_by_side:
+            axes[-1].set_xlabel(tx["hour"])
         if im is not None:
             cbar = fig.colorbar(im, ax=list(axes), shrink=0.8)
             cbar.set_label(tx["util"])
     return fig
+
+
+def window_name(result, key: str, lang: str) -> str:
+    """A window group ``<location>.<group>`` by its names.
+
+    The hall's name, and the department's when the group is named after one (its id otherwise).
+    """
+    lid, _, gid = key.partition(".")
+    dep = result.scenario.departments.get(gid)
+    group = (dep.name.get(lang) if dep is not None else "") or gid
+    loc = result.scenario.locations.get(lid)
+    hall_name = (loc.name.get(lang) if loc is not None else "") or lid
+    return f"{hall_name}·{group}" if lang_of(lang) == "zh" else f"{hall_name}, {group} windows"
 
 
 def _hall_name(result, lid: str, lang: str) -> str:

@@ -136,14 +136,18 @@ def metric_label(metric: str, lang: str, scenario=None, unit: bool = True) -> st
 
 
 def number(value: float, kind: str) -> str:
-    """A value printed to the precision its kind deserves."""
+    """A value printed to the precision its kind deserves (a minus sign, never "-0")."""
     if value != value:  # NaN
         return "–"
     if kind == "share":
-        return f"{100 * value:.0f}%" if abs(value) >= 0.1 else f"{100 * value:.1f}%"
-    if kind in ("trips", "count"):
-        return f"{value:.1f}"
-    return f"{value:.0f}" if abs(value) >= 20 else f"{value:.1f}"
+        text = f"{100 * value:.0f}%" if abs(value) >= 0.1 else f"{100 * value:.1f}%"
+    elif kind in ("trips", "count"):
+        text = f"{value:.1f}"
+    else:
+        text = f"{value:.0f}" if abs(value) >= 20 else f"{value:.1f}"
+    if text.startswith("-"):
+        text = text[1:] if not text.strip("-0.%") else "−" + text[1:]
+    return text
 
 
 W: dict[str, dict[str, Any]] = {

@@ -448,3 +448,12 @@ def test_the_briefing_says_what_share_did_not_finish(tmp_path):
     assert any("over the finished ones" in f for f in en)
     zh = briefing_data(comp, "zh")["findings"]
     assert any(f"tiny中有 {pct} 的项目在运行结束时尚未办结" in f for f in zh), zh
+
+
+def test_numbers_print_a_minus_sign_and_never_minus_zero():
+    from sim.report.words import number
+
+    assert number(-0.01, "min") == "0.0"  # a CI bound just below zero
+    assert number(-0.0004, "share") == "0.0%"
+    assert number(-3.2, "days") == "−3.2" and number(-25, "days") == "−25"
+    assert number(0.5, "share") == "50%" and number(21.4, "days") == "21"
