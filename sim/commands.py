@@ -489,12 +489,18 @@ def _compared(
     scheduler: str | None,
     **kwargs: Any,
 ) -> Comparison:
-    """Run the comparison (the output folder already checked); abort the folder on failure."""
+    """Run the comparison (the output folder already checked); abort the folder on failure.
+
+    Service-hall scenarios (``[locations]``) keep no tables in memory: a year is about 900,000
+    cases a replication, and their comparison, charts and briefing read only the summaries,
+    the window statistics and the hourly utilisation (``run --tables`` writes the tables).
+    """
     from sim.experiment.compare import compare as _compare
 
+    tables = "none" if all(s.locations for s in scenarios) else "all"
     try:
         with _executor(executor, scheduler) as ex:
-            comp = _compare(scenarios[0], *scenarios[1:], executor=ex, **kwargs)
+            comp = _compare(scenarios[0], *scenarios[1:], executor=ex, tables=tables, **kwargs)
     except BaseException:
         if dest is not None:
             dest.abort()

@@ -641,7 +641,7 @@ def assumptions(results: Sequence, lang: str) -> dict:
                 start=info.start.isoformat(),
                 horizon=info.horizon_days,
                 warmup=_warmup_days(res),
-                reps=len(res.traces),
+                reps=len(res.replications),
             )
         )
         levers = []
@@ -680,7 +680,7 @@ def provenance(results: Sequence, lang: str) -> dict:
             name=result_title(r, lang, results),
             id=r.scenario.scenario.name,
             seed=r.seed,
-            reps=len(r.traces),
+            reps=len(r.replications),
             levers=", ".join(r.scenario.applied) or "–",
         )
         for r in results
@@ -754,7 +754,7 @@ def briefing_data(comparison, lang: str = "en") -> dict:
         "subtitle": s["subtitle"].format(
             version=__version__,
             date=dt.date.today().isoformat(),
-            reps=len(base.traces),
+            reps=len(base.replications),
             seed=base.seed,
         ),
         "footer": s["footer"].format(version=__version__, seed=base.seed),

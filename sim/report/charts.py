@@ -268,7 +268,7 @@ def distribution_chart(
         ax.set_xlabel(metric_label(metric, lang, sc))
         ax.set_title(tx["distribution title"].format(what=what), loc="left", pad=6)
         _draw_targets(fig, ax, targets or [], lang)
-        reps = len(results[0].traces)
+        reps = len(results[0].replications)
         _footer(fig, lang, reps, results[0].seed, n=n_cases, what=tx["points"])
     return fig
 
@@ -318,7 +318,7 @@ def lead_time_chart(
             pad=6,
         )
         _draw_targets(fig, ax, list((limits or {}).items()), lang)
-        _footer(fig, lang, len(result.traces), result.seed, n=len(cases), what=tx["points"])
+        _footer(fig, lang, len(result.replications), result.seed, n=len(cases), what=tx["points"])
     return fig
 
 
@@ -411,7 +411,7 @@ def stage_breakdown_chart(results, lang: str = "en") -> Figure:
             ax.set_title(result_title(res, lang, results), loc="left", fontsize=9.5)
         axes[-1].set_xlabel(tx["stage x"])
         fig.legend(loc="outside upper center", ncols=4, fontsize=MIN_PT, frameon=False)
-        _footer(fig, lang, len(results[0].traces), results[0].seed, what=tx["stage ci"])
+        _footer(fig, lang, len(results[0].replications), results[0].seed, what=tx["stage ci"])
     return fig
 
 
@@ -500,7 +500,7 @@ def trips_chart(results: Sequence, lang: str = "en") -> Figure:
         ax.invert_yaxis()
         ax.set_xlabel(tx["trips x"])
         ax.set_title(tx["trips title"], loc="left")
-        _footer(fig, lang, len(results[0].traces), results[0].seed)
+        _footer(fig, lang, len(results[0].replications), results[0].seed)
     return fig
 
 
@@ -561,7 +561,7 @@ def days_go_chart(
             ax.set_xlabel(label)
             ax.legend(fontsize=MIN_PT, loc="lower right")
         ax.set_title(tx["days go title"], loc="left")
-        _footer(fig, lang, len(results[0].traces), results[0].seed)
+        _footer(fig, lang, len(results[0].replications), results[0].seed)
     return fig
 
 
@@ -743,7 +743,7 @@ def utilisation_heatmap(result, lang: str = "en") -> Figure:
         )
         cbar = fig.colorbar(im, ax=ax)
         cbar.set_label(tx["util"])
-        _footer(fig, lang, len(result.traces), result.seed, what=tx["pooled"])
+        _footer(fig, lang, len(result.replications), result.seed, what=tx["pooled"])
     return fig
 
 

@@ -47,3 +47,16 @@ def test_page_one_has_the_one_visit_share_and_the_heatmap(
     assert hour in pages[1]
     if lang == "zh":
         assert all(re.search(r"[\u4e00-\u9fff]", p) for p in pages)
+
+
+@pytest.mark.slow
+def test_the_commands_keep_no_hall_tables_and_get_the_same_comparison(comparison):
+    """compare and brief of hall years hold summaries only (a year is ~900,000 cases a
+    replication); the paired table does not depend on what was kept."""
+    import pandas as pd
+
+    from sim import commands
+
+    lean = commands.compare(_short("baseline"), _short("one_visit"), replications=2, jobs=1)
+    assert all(r.keep == "none" for r in lean.results)
+    pd.testing.assert_frame_equal(lean.table, comparison.table)
