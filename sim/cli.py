@@ -220,6 +220,12 @@ def _num(x: Any, fmt: str = ".2f") -> str:
     return format(v, fmt) if v == v and v not in (float("inf"), float("-inf")) else "-"
 
 
+def _pct(share: float) -> str:
+    """A small share as a percentage that does not read 0.0% when it is not zero."""
+    pct = share * 100
+    return _num(pct, ".2g" if 0 < pct < 0.1 else ".1f")
+
+
 def _err(text: str) -> None:
     print(text, file=sys.stderr)
 
@@ -228,7 +234,7 @@ def _say_unfinished(result: Any) -> None:
     share = result.unfinished_share
     if share > 0:
         print(
-            f"unfinished: {_num(share * 100, '.1f')}% of the window's cases had not finished by "
+            f"unfinished: {_pct(share)}% of the window's cases had not finished by "
             "the end of the run; every mean above is over finished cases only (conditional on "
             "finishing)"
         )
@@ -471,7 +477,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             share = r.unfinished_share
             if share > 0:
                 print(
-                    f"unfinished in {r.scenario.scenario.name}: {_num(share * 100, '.1f')}% of "
+                    f"unfinished in {r.scenario.scenario.name}: {_pct(share)}% of "
                     "cases; its means are over finished cases only (conditional on finishing)"
                 )
     _say_precision(comp.precision)
