@@ -52,6 +52,8 @@ KINDS = (
 QUEUE, WORK, CORRECT, DELAY, INTERMEDIARY, TRANSFER, PROBLEM, APPLICANT = range(len(KINDS))
 _BATCH = 3 * 65_536  # numbers of buffered pieces booked at once
 _QUICK_BATCH = 1 << 18  # quick cases held before they are booked
+QUICK = True
+"""Whether cases of a simple plan close by :meth:`CriticalPaths._close_simple` (tests compare)."""
 _ACTIVITY = {KIND_DELAY: DELAY, KIND_APPLICANT: APPLICANT, KIND_CORRECTION: CORRECT}
 
 # positions in the engine's visit record (see sim.model.engine)
@@ -157,17 +159,103 @@ class CriticalPaths:
         held = self.pending.pop(case.id, None)
         if held is None or not math.isfinite(case.finished):
             return
-        t = case.plan.code
-        by_row = {held[n]: tuple(held[n : n + 5]) for n in range(0, len(held), 5)}
+        plan = case.plan
+        t = plan.code
         self.cases[t] += 1
         self.lead[t][0] += case.finished - case.arrival
         self._leads += (t, case.arrival, case.finished)
+        if plan.simple and QUICK and len(held) == 5 * len(plan.items):
+            self._close_simple(case, held, row, t)
+            return
+        by_row = {held[n]: tuple(held[n : n + 5]) for n in range(0, len(held), 5)}
         on_chain = self._chain(case, by_row, row, t * self._tstride)
         items = case.plan.items
         base = t * self._i1
         buffer = self._items
         for i, (slack, done) in self._slack(case, by_row).items():
             buffer += (base + items[i].code, i in on_chain, slack, done)
+        if len(self._found) >= _BATCH:
+            self._book()
+
+    def _close_simple(self, case: Case, held: list, row: int, t: int) -> None:
+        """:meth:`close` for a case of a simple plan (``CasePlan.simple``): the same numbers.
+
+        Every item of such a case has one visit of one staff task, queued when the visit became
+        ready, at the moment its last prerequisite was done: nothing lies between the visits,
+        so the chain is the staff tasks along ``released_by`` and no transfer lag shifts a
+        latest finish. The pieces and slacks are those of :meth:`_chain` and :meth:`_slack`,
+        computed with the same float operations in the same order, from plain lists.
+        """
+        rows, its, visits, dones = held[0::5], held[1::5], held[2::5], held[3::5]
+        at = {r: k for k, r in enumerate(rows)}
+        plan = case.plan
+        items = plan.items
+        base = t * self._tstride
+        ks, i1 = self._kstride, self._i1
+        add = self._found.extend
+        on_chain: set[int] = set()
+        end = case.finished
+        while row >= 0:
+            k = at.get(row)
+            if k is None:
+                break
+            i, visit, done = its[k], visits[k], dones[k]
+            it = items[i]
+            on_chain.add(i)
+            item = it.code + 1
+            own = (it.department + 1) * i1 + item
+            if end > done:
+                add((base + TRANSFER * ks + own, done, end))
+            who, start, started, finish = visit[_SPELLS : _SPELLS + 4]
+            at_dep = (who + 1) * i1 + item
+            middle = self.intermediary[it.code]
+            if started > start:
+                add((base + (INTERMEDIARY if middle else QUEUE) * ks + at_dep, start, started))
+            if finish > started:
+                add((base + (INTERMEDIARY if middle else WORK) * ks + at_dep, started, finish))
+            if done > finish:
+                add((base + DELAY * ks + own, finish, done))
+            ready = visit[_READY]
+            if visit[_IN] > ready:
+                add((base + PROBLEM * ks + item, ready, visit[_IN]))
+            end = ready
+            row = visit[_RELEASED]
+        if end > case.arrival:
+            add((base + PROBLEM * ks, case.arrival, end))
+        # the backward pass of _slack: one visit per item, every lag zero
+        position = [0] * len(items)
+        for k, i in enumerate(its):
+            position[i] = k
+        preds = plan.preds
+        finish = case.finished
+        late: list[float | None] = [None] * len(rows)
+        for k in range(len(rows) - 1, -1, -1):
+            lf = late[k]
+            if lf is None:
+                lf = late[k] = finish
+            ready = visits[k][_READY]
+            start_late = lf - dones[k] + ready
+            for p in preds[its[k]]:
+                q = position[p]
+                if q < k and dones[q] <= ready:
+                    old = late[q]
+                    if old is None or start_late < old:
+                        late[q] = start_late
+            released = visits[k][_RELEASED]
+            if released >= 0:
+                q = at.get(released)
+                if q is not None and q < k:
+                    old = late[q]
+                    if old is None or start_late < old:
+                        late[q] = start_late
+        buffer = self._items
+        tbase = t * self._i1
+        for k, i in enumerate(its):
+            done = dones[k]
+            s = late[k] - done
+            if s < 0.0:
+                s = 0.0
+            buffer += (tbase + items[i].code, i in on_chain, s, done)
         if len(self._found) >= _BATCH:
             self._book()
 
