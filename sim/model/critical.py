@@ -79,6 +79,7 @@ class CriticalPaths:
         self.type_ids = plan.type_ids
         self.intermediary = [sc.items[i].kind == "intermediary" for i in plan.item_ids]
         self.pending: dict[int, list] = {}
+        self._shapes: dict[int, tuple] = {}  # per simple case type: see _shape
         self._quick: list[np.ndarray] = []  # type, arrival, started, done of quick window cases
         self._quick_rows = 0
         # a quick case type's one item and the department of its one step
@@ -186,78 +187,128 @@ class CriticalPaths:
         latest finish. The pieces and slacks are those of :meth:`_chain` and :meth:`_slack`,
         computed with the same float operations in the same order, from plain lists.
         """
-        rows, its, visits, dones = held[0::5], held[1::5], held[2::5], held[3::5]
-        at = {r: k for k, r in enumerate(rows)}
         plan = case.plan
-        items = plan.items
+        its = held[1::5]
+        visits = held[2::5]
+        dones = held[3::5]
+        rows = held[0::5]
+        shape = self._shapes.get(plan.code)
+        if shape is None:
+            shape = self._shapes[plan.code] = self._shape(plan)
+        codes, middles, preds, owns, path = shape
         base = t * self._tstride
         ks, i1 = self._kstride, self._i1
+        k_queue, k_work = base + QUEUE * ks, base + WORK * ks
         add = self._found.extend
-        on_chain: set[int] = set()
+        on_chain = [False] * len(codes)
         end = case.finished
+        k = len(rows)
         while row >= 0:
-            k = at.get(row)
-            if k is None:
+            if k and rows[k - 1] == row:  # the visit done just before (always, in a path)
+                k -= 1
+            elif row in rows:
+                k = rows.index(row)
+            else:
                 break
-            i, visit, done = its[k], visits[k], dones[k]
-            it = items[i]
-            on_chain.add(i)
-            item = it.code + 1
-            own = (it.department + 1) * i1 + item
+            i = its[k]
+            visit = visits[k]
+            done = dones[k]
+            on_chain[i] = True
             if end > done:
-                add((base + TRANSFER * ks + own, done, end))
+                add((base + TRANSFER * ks + owns[i], done, end))
             who, start, started, finish = visit[_SPELLS : _SPELLS + 4]
-            at_dep = (who + 1) * i1 + item
-            middle = self.intermediary[it.code]
-            if started > start:
-                add((base + (INTERMEDIARY if middle else QUEUE) * ks + at_dep, start, started))
-            if finish > started:
-                add((base + (INTERMEDIARY if middle else WORK) * ks + at_dep, started, finish))
+            at_dep = (who + 1) * i1 + codes[i] + 1
+            if middles[i]:
+                if started > start:
+                    add((base + INTERMEDIARY * ks + at_dep, start, started))
+                if finish > started:
+                    add((base + INTERMEDIARY * ks + at_dep, started, finish))
+            else:
+                if started > start:
+                    add((k_queue + at_dep, start, started))
+                if finish > started:
+                    add((k_work + at_dep, started, finish))
             if done > finish:
-                add((base + DELAY * ks + own, finish, done))
-            ready = visit[_READY]
-            if visit[_IN] > ready:
-                add((base + PROBLEM * ks + item, ready, visit[_IN]))
-            end = ready
+                add((base + DELAY * ks + owns[i], finish, done))
+            end = visit[_READY]
+            if visit[_IN] > end:
+                add((base + PROBLEM * ks + codes[i] + 1, end, visit[_IN]))
             row = visit[_RELEASED]
         if end > case.arrival:
             add((base + PROBLEM * ks, case.arrival, end))
         # the backward pass of _slack: one visit per item, every lag zero
-        position = [0] * len(items)
-        for k, i in enumerate(its):
-            position[i] = k
-        preds = plan.preds
         finish = case.finished
-        late: list[float | None] = [None] * len(rows)
-        for k in range(len(rows) - 1, -1, -1):
-            lf = late[k]
-            if lf is None:
-                lf = late[k] = finish
-            ready = visits[k][_READY]
-            start_late = lf - dones[k] + ready
-            for p in preds[its[k]]:
-                q = position[p]
-                if q < k and dones[q] <= ready:
-                    old = late[q]
-                    if old is None or start_late < old:
-                        late[q] = start_late
-            released = visits[k][_RELEASED]
-            if released >= 0:
-                q = at.get(released)
-                if q is not None and q < k:
-                    old = late[q]
-                    if old is None or start_late < old:
-                        late[q] = start_late
         buffer = self._items
         tbase = t * self._i1
-        for k, i in enumerate(its):
-            done = dones[k]
-            s = late[k] - done
-            if s < 0.0:
-                s = 0.0
-            buffer += (tbase + items[i].code, i in on_chain, s, done)
+        m = len(its)
+        if path:  # a path of items, each ready when the one before is done: no slack anywhere
+            for k in range(m):
+                i = its[k]
+                buffer += (tbase + codes[i], on_chain[i], 0.0, dones[k])
+        elif not any(preds[i] for i in its):  # no prerequisites: all may end at the finish
+            for k in range(m):
+                done = dones[k]
+                s = finish - done
+                if s < 0.0:
+                    s = 0.0
+                buffer += (tbase + codes[its[k]], on_chain[its[k]], s, done)
+        else:
+            position = [0] * len(codes)
+            for k, i in enumerate(its):
+                position[i] = k
+            late: list = [None] * m
+            for k in range(m - 1, -1, -1):
+                lf = late[k]
+                if lf is None:
+                    lf = late[k] = finish
+                visit = visits[k]
+                ready = visit[_READY]
+                start_late = lf - dones[k] + ready
+                for p in preds[its[k]]:
+                    q = position[p]
+                    if q < k and dones[q] <= ready:
+                        old = late[q]
+                        if old is None or start_late < old:
+                            late[q] = start_late
+                released = visit[_RELEASED]
+                if released >= 0 and released in rows:
+                    q = rows.index(released)
+                    if q < k:
+                        old = late[q]
+                        if old is None or start_late < old:
+                            late[q] = start_late
+            for k in range(m):
+                done = dones[k]
+                s = late[k] - done
+                if s < 0.0:
+                    s = 0.0
+                i = its[k]
+                buffer += (tbase + codes[i], on_chain[i], s, done)
         if len(self._found) >= _BATCH:
             self._book()
+
+    def _shape(self, plan: Any) -> tuple:
+        """What :meth:`_close_simple` reads of a simple plan, built once per case type.
+
+        Per item: its code, whether an intermediary's, its prerequisites, and the key part of
+        its own department and item; and whether the items form one path (one root, at most
+        one prerequisite and one successor each).
+
+        In a path every latest finish is the next visit's ready time, which is this visit's
+        finish: ``(finish - done) + ready`` is ``0.0 + ready`` at the last item, and so on back,
+        so the backward pass of :meth:`_slack` gives exactly zero to every item.
+        """
+        items = plan.items
+        path = len(plan.roots) == 1 and all(
+            len(p) <= 1 and len(s) <= 1 for p, s in zip(plan.preds, plan.succs, strict=True)
+        )
+        return (
+            [it.code for it in items],
+            [self.intermediary[it.code] for it in items],
+            plan.preds,
+            [(it.department + 1) * self._i1 + it.code + 1 for it in items],
+            path,
+        )
 
     def _book(self) -> None:
         """Add the buffered pieces, item slacks and lead times (working days in one pass)."""
