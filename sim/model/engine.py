@@ -196,8 +196,20 @@ class Department:
             )
             if len(buffer) >= table.limit:
                 table.flush()
-        if step.counted:
-            case.spell(item, queued, end)
+        if step.counted:  # Case.spell, inlined
+            it = case.plan.items[item]
+            if it.on_clock:
+                spells = case.spells
+                if spells is None:
+                    case.spells = [queued, end]
+                elif spells[-2] <= queued <= spells[-1]:
+                    if end > spells[-1]:
+                        spells[-1] = end
+                else:
+                    spells += (queued, end)
+            if it.time_limit_wd:
+                cal = self.model.calendar
+                visit[V_CLOCK] += cal.wd(end) - cal.wd(queued)
         self._call_at(end, self._when_done, task)
 
     def _window_edge(self, queued: float, started: float, end: float, work: float) -> None:
