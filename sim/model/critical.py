@@ -78,7 +78,6 @@ class CriticalPaths:
         self.item_ids = plan.item_ids
         self.type_ids = plan.type_ids
         self.intermediary = [sc.items[i].kind == "intermediary" for i in plan.item_ids]
-        self.pending: dict[int, list] = {}
         self._shapes: dict[int, tuple] = {}  # per simple case type: see _shape
         self._quick: list[np.ndarray] = []  # type, arrival, started, done of quick window cases
         self._quick_rows = 0
@@ -102,11 +101,11 @@ class CriticalPaths:
         self.lead = [[0.0, 0.0] for _ in plan.type_ids]
 
     def visit(self, case: Case, i: int, visit: list, done: float, row: int, sent_back: bool):
-        """Hold a closed visit of a window case until the case closes."""
+        """Hold a closed visit of a window case, on the case, until the case closes."""
         if self.h0 <= case.arrival < self.h1:
-            held = self.pending.get(case.id)
+            held = case.held
             if held is None:
-                self.pending[case.id] = held = []
+                case.held = held = []
             held += (row, i, visit, done, sent_back)  # flat: one object less per visit
 
     def quick_rows(self, types, arrival, started, done) -> None:
@@ -157,7 +156,8 @@ class CriticalPaths:
 
     def close(self, case: Case, row: int) -> None:
         """A window case closed at ``case.finished``; ``row`` is the visit that closed it."""
-        held = self.pending.pop(case.id, None)
+        held = case.held
+        case.held = None
         if held is None or not math.isfinite(case.finished):
             return
         plan = case.plan

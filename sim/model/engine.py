@@ -286,6 +286,7 @@ class Case:
         "spells",
         "items_timed",
         "items_overdue",
+        "held",
     )
 
     def __init__(
@@ -343,6 +344,7 @@ class Case:
         self.spells: list[float] | None = None  # statutory-clock spells: start, end, ...
         self.items_timed = 0
         self.items_overdue = 0
+        self.held: list | None = None  # its closed visits, for its critical path (window cases)
 
     # -- the walk -------------------------------------------------------------------------------
 
