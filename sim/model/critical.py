@@ -52,6 +52,8 @@ KINDS = (
 QUEUE, WORK, CORRECT, DELAY, INTERMEDIARY, TRANSFER, PROBLEM, APPLICANT = range(len(KINDS))
 _BATCH = 3 * 65_536  # numbers of buffered pieces booked at once
 _QUICK_BATCH = 1 << 18  # quick cases held before they are booked
+QUICK = True
+"""Whether cases of a simple plan close by :meth:`CriticalPaths._close_simple` (tests compare)."""
 _ACTIVITY = {KIND_DELAY: DELAY, KIND_APPLICANT: APPLICANT, KIND_CORRECTION: CORRECT}
 
 # positions in the engine's visit record (see sim.model.engine)
@@ -76,7 +78,7 @@ class CriticalPaths:
         self.item_ids = plan.item_ids
         self.type_ids = plan.type_ids
         self.intermediary = [sc.items[i].kind == "intermediary" for i in plan.item_ids]
-        self.pending: dict[int, list] = {}
+        self._shapes: dict[int, tuple] = {}  # per simple case type: see _shape
         self._quick: list[np.ndarray] = []  # type, arrival, started, done of quick window cases
         self._quick_rows = 0
         # a quick case type's one item and the department of its one step
@@ -99,11 +101,11 @@ class CriticalPaths:
         self.lead = [[0.0, 0.0] for _ in plan.type_ids]
 
     def visit(self, case: Case, i: int, visit: list, done: float, row: int, sent_back: bool):
-        """Hold a closed visit of a window case until the case closes."""
+        """Hold a closed visit of a window case, on the case, until the case closes."""
         if self.h0 <= case.arrival < self.h1:
-            held = self.pending.get(case.id)
+            held = case.held
             if held is None:
-                self.pending[case.id] = held = []
+                case.held = held = []
             held += (row, i, visit, done, sent_back)  # flat: one object less per visit
 
     def quick_rows(self, types, arrival, started, done) -> None:
@@ -154,14 +156,19 @@ class CriticalPaths:
 
     def close(self, case: Case, row: int) -> None:
         """A window case closed at ``case.finished``; ``row`` is the visit that closed it."""
-        held = self.pending.pop(case.id, None)
+        held = case.held
+        case.held = None
         if held is None or not math.isfinite(case.finished):
             return
-        t = case.plan.code
-        by_row = {held[n]: tuple(held[n : n + 5]) for n in range(0, len(held), 5)}
+        plan = case.plan
+        t = plan.code
         self.cases[t] += 1
         self.lead[t][0] += case.finished - case.arrival
         self._leads += (t, case.arrival, case.finished)
+        if plan.simple and QUICK and len(held) == 5 * len(plan.items):
+            self._close_simple(case, held, row, t)
+            return
+        by_row = {held[n]: tuple(held[n : n + 5]) for n in range(0, len(held), 5)}
         on_chain = self._chain(case, by_row, row, t * self._tstride)
         items = case.plan.items
         base = t * self._i1
@@ -170,6 +177,138 @@ class CriticalPaths:
             buffer += (base + items[i].code, i in on_chain, slack, done)
         if len(self._found) >= _BATCH:
             self._book()
+
+    def _close_simple(self, case: Case, held: list, row: int, t: int) -> None:
+        """:meth:`close` for a case of a simple plan (``CasePlan.simple``): the same numbers.
+
+        Every item of such a case has one visit of one staff task, queued when the visit became
+        ready, at the moment its last prerequisite was done: nothing lies between the visits,
+        so the chain is the staff tasks along ``released_by`` and no transfer lag shifts a
+        latest finish. The pieces and slacks are those of :meth:`_chain` and :meth:`_slack`,
+        computed with the same float operations in the same order, from plain lists.
+        """
+        plan = case.plan
+        its = held[1::5]
+        visits = held[2::5]
+        dones = held[3::5]
+        rows = held[0::5]
+        shape = self._shapes.get(plan.code)
+        if shape is None:
+            shape = self._shapes[plan.code] = self._shape(plan)
+        codes, middles, preds, owns, path = shape
+        base = t * self._tstride
+        ks, i1 = self._kstride, self._i1
+        k_queue, k_work = base + QUEUE * ks, base + WORK * ks
+        add = self._found.extend
+        on_chain = [False] * len(codes)
+        end = case.finished
+        k = len(rows)
+        while row >= 0:
+            if k and rows[k - 1] == row:  # the visit done just before (always, in a path)
+                k -= 1
+            elif row in rows:
+                k = rows.index(row)
+            else:
+                break
+            i = its[k]
+            visit = visits[k]
+            done = dones[k]
+            on_chain[i] = True
+            if end > done:
+                add((base + TRANSFER * ks + owns[i], done, end))
+            who, start, started, finish = visit[_SPELLS : _SPELLS + 4]
+            at_dep = (who + 1) * i1 + codes[i] + 1
+            if middles[i]:
+                if started > start:
+                    add((base + INTERMEDIARY * ks + at_dep, start, started))
+                if finish > started:
+                    add((base + INTERMEDIARY * ks + at_dep, started, finish))
+            else:
+                if started > start:
+                    add((k_queue + at_dep, start, started))
+                if finish > started:
+                    add((k_work + at_dep, started, finish))
+            if done > finish:
+                add((base + DELAY * ks + owns[i], finish, done))
+            end = visit[_READY]
+            if visit[_IN] > end:
+                add((base + PROBLEM * ks + codes[i] + 1, end, visit[_IN]))
+            row = visit[_RELEASED]
+        if end > case.arrival:
+            add((base + PROBLEM * ks, case.arrival, end))
+        # the backward pass of _slack: one visit per item, every lag zero
+        finish = case.finished
+        buffer = self._items
+        tbase = t * self._i1
+        m = len(its)
+        if path:  # a path of items, each ready when the one before is done: no slack anywhere
+            for k in range(m):
+                i = its[k]
+                buffer += (tbase + codes[i], on_chain[i], 0.0, dones[k])
+        elif not any(preds[i] for i in its):  # no prerequisites: all may end at the finish
+            for k in range(m):
+                done = dones[k]
+                s = finish - done
+                if s < 0.0:
+                    s = 0.0
+                buffer += (tbase + codes[its[k]], on_chain[its[k]], s, done)
+        else:
+            position = [0] * len(codes)
+            for k, i in enumerate(its):
+                position[i] = k
+            late: list = [None] * m
+            for k in range(m - 1, -1, -1):
+                lf = late[k]
+                if lf is None:
+                    lf = late[k] = finish
+                visit = visits[k]
+                ready = visit[_READY]
+                start_late = lf - dones[k] + ready
+                for p in preds[its[k]]:
+                    q = position[p]
+                    if q < k and dones[q] <= ready:
+                        old = late[q]
+                        if old is None or start_late < old:
+                            late[q] = start_late
+                released = visit[_RELEASED]
+                if released >= 0 and released in rows:
+                    q = rows.index(released)
+                    if q < k:
+                        old = late[q]
+                        if old is None or start_late < old:
+                            late[q] = start_late
+            for k in range(m):
+                done = dones[k]
+                s = late[k] - done
+                if s < 0.0:
+                    s = 0.0
+                i = its[k]
+                buffer += (tbase + codes[i], on_chain[i], s, done)
+        if len(self._found) >= _BATCH:
+            self._book()
+
+    def _shape(self, plan: Any) -> tuple:
+        """What :meth:`_close_simple` reads of a simple plan, built once per case type.
+
+        Per item: its code, whether an intermediary's, its prerequisites, and the key part of
+        its own department and item; and whether the items form one path (one root, at most
+        one prerequisite and one successor each).
+
+        In a path every latest finish is the next visit's ready time, which is this visit's
+        finish: ``(finish - done) + ready`` is ``0.0 + ready`` at the last item, and so on back,
+        so the backward pass of :meth:`_slack` gives exactly zero to every item.
+        """
+        items = plan.items
+        path = len(plan.roots) == 1 and all(
+            len(p) <= 1 and len(s) <= 1 for p, s in zip(plan.preds, plan.succs, strict=True)
+        )
+        return (
+            [it.code for it in items],
+            [self.intermediary[it.code] for it in items],
+            plan.preds,
+            [(it.department + 1) * self._i1 + it.code + 1 for it in items],
+            path,
+        )
 
     def _book(self) -> None:
         """Add the buffered pieces, item slacks and lead times (working days in one pass)."""

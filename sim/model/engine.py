@@ -74,6 +74,8 @@ __all__ = ["ACTIVITY_KINDS", "Case", "Department", "ItemState", "Model", "TABLES
 NAN = math.nan
 QUICK = True
 """Whether cases of one plain single-step item take the fast path (tests compare both ways)."""
+SIMPLE = True
+"""Whether cases of a simple plan walk as a :class:`SimpleCase` (tests compare both ways)."""
 
 
 class ItemState(IntEnum):
@@ -194,8 +196,20 @@ class Department:
             )
             if len(buffer) >= table.limit:
                 table.flush()
-        if step.counted:
-            case.spell(item, queued, end)
+        if step.counted:  # Case.spell, inlined
+            it = case.plan.items[item]
+            if it.on_clock:
+                spells = case.spells
+                if spells is None:
+                    case.spells = [queued, end]
+                elif spells[-2] <= queued <= spells[-1]:
+                    if end > spells[-1]:
+                        spells[-1] = end
+                else:
+                    spells += (queued, end)
+            if it.time_limit_wd:
+                cal = self.model.calendar
+                visit[V_CLOCK] += cal.wd(end) - cal.wd(queued)
         self._call_at(end, self._when_done, task)
 
     def _window_edge(self, queued: float, started: float, end: float, work: float) -> None:
@@ -272,6 +286,7 @@ class Case:
         "spells",
         "items_timed",
         "items_overdue",
+        "held",
     )
 
     def __init__(
@@ -329,6 +344,7 @@ class Case:
         self.spells: list[float] | None = None  # statutory-clock spells: start, end, ...
         self.items_timed = 0
         self.items_overdue = 0
+        self.held: list | None = None  # its closed visits, for its critical path (window cases)
 
     # -- the walk -------------------------------------------------------------------------------
 
@@ -764,6 +780,101 @@ class Case:
         return self.handled, self.handled - self.several_trips
 
 
+class SimpleCase(Case):
+    """A case of a simple plan (``CasePlan.simple``): every item one plain staff task.
+
+    Nothing of such a case is conditional, stalled, corrected, looped or transferred, so its
+    walk needs none of those checks: an item is handed in when its last prerequisite is done,
+    queues once, and is issued when its task is done. The same records as :class:`Case`, in
+    the same order (a test runs scenarios both ways and compares every table).
+    """
+
+    __slots__ = ()
+
+    def submit_item(self, i: int, released_by: int) -> None:
+        """Item ``i`` is ready: its one visit is handed in and its task queued."""
+        model = self.model
+        now = model.kernel.now
+        it = self.plan.items[i]
+        self.state[i] = ACTIVE
+        n = self.visits[i]
+        self.open[i] = [n, now, now, released_by, 0, 0, 0, 0.0]
+        self.visits[i] = n + 1
+        self.n_visits += 1
+        if it.government:
+            if n == 0:
+                self.handled += 1
+            if self.gov_active == 0 and now > self.idle_since:
+                cal = model.calendar
+                self.applicant_wd += cal.wd(now) - cal.wd(self.idle_since)
+            self.gov_active += 1
+        st = it.stage
+        if st >= 0 and not self.stages[st] <= now:
+            self.stages[st] = now  # (no problem is met in the stage of a simple item)
+        if it.in_person:
+            if it.by_agent or it.in_zone:
+                self._count_trip(i)
+            else:  # the applicant's own trip to an office
+                self.open[i][V_TRIPS] += 1
+                self.trips += 1
+                trips = self.item_trips[i] = self.item_trips[i] + 1
+                if trips == 2:
+                    self.several_trips += 1
+        step = self.steps[i][0]
+        if n:
+            stream = model.stream(self.keys[i][0] + (n, 0), step.dist)
+        else:
+            stream = self.first[i][0]
+        model.departments[step.department].review(self, i, step, stream.value(self.k) * self.size)
+
+    def finish_step(self, i: int, step: StepPlan) -> None:
+        """The item's one task is done: it is issued and its successors are handed in.
+
+        ``_issue_plain`` then ``_mark_done``, inlined (no item of a simple plan is background).
+        """
+        now = self.model.kernel.now
+        plan = self.plan
+        it = plan.items[i]
+        visit = self.open[i]
+        self.open[i] = None
+        overdue = -1
+        limit = it.time_limit_wd
+        if limit:
+            self.items_timed += 1
+            overdue = int(visit[V_CLOCK] > limit)
+            self.items_overdue += overdue
+        row = self.model.recorder.visit(self, i, visit, now, overdue, False)
+        if it.government:
+            self.gov_active -= 1
+            if self.gov_active == 0:
+                self.idle_since = now
+        st = it.stage
+        if st >= 0:
+            stages = self.stages
+            end = st + (len(stages) >> 1)
+            if not stages[end] >= now:
+                stages[end] = now
+        if it.milestones:
+            if self.milestones is None:
+                self.milestones = [NAN] * len(self.model.plan.milestones)
+            for m in it.milestones:
+                self.milestones[m] = now
+        state = self.state
+        state[i] = DONE
+        self.n_left -= 1
+        if self.n_left == 0:
+            self._close(now, row)
+            return
+        preds = plan.preds
+        for j in plan.succs[i]:
+            if state[j] == WAITING:
+                for p in preds[j]:
+                    if state[p] != DONE:
+                        break
+                else:
+                    self.submit_item(j, row)
+
+
 _QUICK_VISIT = ([0, NAN, NAN, -1, 0, 0, 0, 0.0],)
 
 
@@ -966,6 +1077,7 @@ class Model:
             else None
             for cp in self.plan.cases
         ]
+        self._walker = [SimpleCase if cp.simple and SIMPLE else Case for cp in self.plan.cases]
         self.recorder.expect(len(times))
         times = times[order]
         del order
@@ -991,7 +1103,7 @@ class Model:
             department.review(case, 0, step, stream.take(k) * sizes.take(k))
             return
         plan = self.plan.cases[type_code]
-        case = Case(self, n, plan, k, t, self._sizes_by_type[type_code].value(k))
+        case = self._walker[type_code](self, n, plan, k, t, self._sizes_by_type[type_code].value(k))
         self.recorder.open[n] = case
         for i in plan.roots:
             if case.state[i] == WAITING:

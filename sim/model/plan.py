@@ -110,6 +110,7 @@ class CasePlan:
     quick: bool  # one plain single-step item: the engine's fast path (see QuickCase)
     conditional: tuple[bool, ...]  # per item: may be skipped (probability, when, branch, variant)
     plain: tuple[bool, ...]  # per item: no correction, no route, no transfer after it
+    simple: bool = False  # every item plain, single-step effort, always needed (critical.close)
 
 
 @dataclass(frozen=True)
@@ -333,6 +334,29 @@ def _compile_case(sc: Scenario, code: int, type_id: str, by_id: dict[str, ItemPl
         and not only.background
         and not stage_problems
     )
+    conditional = tuple(
+        it.probability < 1.0
+        or bool(it.when)
+        or bool(it.when_not)
+        or gated[n]
+        or it.assessed_steps is not None
+        for n, it in enumerate(plans)
+    )
+    plain = tuple(
+        it.correction is None and not routes[n] and it.transfer_days == 0
+        for n, it in enumerate(plans)
+    )
+    # every item a plain visit of one staff task, needed by every case and met by no problem:
+    # its critical path and slacks follow from the visit times alone (CriticalPaths.close)
+    simple = not ct.flag_shares and all(
+        len(it.steps) == 1
+        and it.steps[0].effort
+        and plain[n]
+        and not conditional[n]
+        and not it.background
+        and not (it.stage >= 0 and sc.problems.probability.get(str(it.stage + 1), 0) > 0)
+        for n, it in enumerate(plans)
+    )
     return CasePlan(
         type_id=type_id,
         code=code,
@@ -354,16 +378,7 @@ def _compile_case(sc: Scenario, code: int, type_id: str, by_id: dict[str, ItemPl
         steps=tuple(it.steps for it in plans),
         assessed_steps=tuple(steps_for(it, True) for it in plans),
         quick=bool(quick),
-        conditional=tuple(
-            it.probability < 1.0
-            or bool(it.when)
-            or bool(it.when_not)
-            or gated[n]
-            or it.assessed_steps is not None
-            for n, it in enumerate(plans)
-        ),
-        plain=tuple(
-            it.correction is None and not routes[n] and it.transfer_days == 0
-            for n, it in enumerate(plans)
-        ),
+        conditional=conditional,
+        plain=plain,
+        simple=simple,
     )

@@ -363,9 +363,11 @@ class TraceRecorder:
         if case.finished > self.last_finish:
             self.last_finish = case.finished
         self.capped_cases += case.capped
-        handled, one_trip = case.one_trip_items()
+        handled = case.handled  # case.one_trip_items(), inlined
+        one_trip = handled - case.several_trips
         clock_start, clock_end, clock_rest = case.clock_segments()
         milestones = case.milestones or [math.nan] * len(self.model.plan.milestones)
+        flags = self.model.plan.flag_names
         self.cases_table.add(
             (
                 case.id,
@@ -390,7 +392,7 @@ class TraceRecorder:
                 one_trip,
                 *case.stages,
                 *milestones,
-                *(name in case.flags for name in self.model.plan.flag_names),
+                *((name in case.flags for name in flags) if flags else ()),
             )
         )
 
