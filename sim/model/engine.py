@@ -63,9 +63,9 @@ from sim.model.plan import (
     StepPlan,
     compile_plan,
 )
-from sim.model.streams import ArrayStream, CaseStream, ConstantStream, Streams
+from sim.model.streams import ArrayStream, CaseStream, ConstantStream, PerCaseDraws, Streams
 from sim.model.tables import Sink
-from sim.model.trace import TABLES, Trace, TraceRecorder
+from sim.model.trace import TABLES, Trace, TraceRecorder, known_tables
 from sim.model.workcal import HOURS_PER_DAY, OfficeClock, WorkCalendar
 from sim.scenario.schema import Scenario
 
@@ -907,7 +907,7 @@ class QuickCase:
         self.model.recorder.quick(self, self.model.kernel.now)
 
 
-class Model:
+class Model(PerCaseDraws):
     """One replication of one scenario: build with a scenario and a seed, then :meth:`run`.
 
     ``sink`` receives the tables in chunks as the run goes (default: a :class:`MemorySink`,
@@ -939,10 +939,7 @@ class Model:
         self.scenario = sc = scenario
         self.seed = sc.experiment.seed if seed is None else int(seed)
         self.replication = replication
-        keep = tuple(keep)
-        unknown = sorted(set(keep) - set(TABLES))
-        if unknown:
-            raise ValueError(f"keep: unknown table(s) {unknown} (valid: {', '.join(TABLES)})")
+        keep = known_tables(keep)
         self.plan = plan = compile_plan(sc)
         self.kernel = Kernel()
         info = sc.scenario
@@ -974,21 +971,6 @@ class Model:
             [self.stream(key + (0, 0), step.dist) for key, step in zip(ks, ss, strict=True)]
             for ks, ss in zip(keys, steps, strict=True)
         ]
-
-    def stream(self, key: tuple, dist: Any = None) -> CaseStream:
-        """The per-case stream named ``key`` (variates under ``dist``; uniforms when ``None``)."""
-        stream = self._draws.get(key)
-        if stream is None:
-            stream = self._draws[key] = CaseStream(self.streams, key, dist)
-        return stream
-
-    def uniform(self, key: tuple, k: int) -> float:
-        """The uniform of stream ``key`` that belongs to case index ``k`` of its type."""
-        return self.stream(key).value(k)
-
-    def draw(self, key: tuple, dist: Any, k: int) -> float:
-        """The variate of stream ``key`` under ``dist`` for case index ``k`` of its type."""
-        return self.stream(key, dist).value(k)
 
     def after_delay(
         self,

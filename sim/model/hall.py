@@ -64,9 +64,9 @@ import numpy as np
 
 from sim.model.halltime import DAY_TYPES, HOURS_PER_DAY, Timeline, day_types, nhpp_times, timeline
 from sim.model.kernel import FEED_MASK, FEED_SHIFT, Kernel
-from sim.model.streams import CaseStream, Streams
+from sim.model.streams import CaseStream, PerCaseDraws, Streams
 from sim.model.tables import MemorySink, Sink, Table
-from sim.model.trace import CASE_LEAD, TABLES, Trace, _by_case, _Tee, memory_sink
+from sim.model.trace import CASE_LEAD, TABLES, Trace, _by_case, _Tee, known_tables, memory_sink
 from sim.model.workcal import WorkCalendar
 from sim.scenario.schema import Scenario, group_departments
 
@@ -875,7 +875,7 @@ class HallCase:
         self.model.record(self, now)
 
 
-class HallModel:
+class HallModel(PerCaseDraws):
     """One replication of a scenario with service halls (see the module docstring)."""
 
     def __init__(
@@ -890,10 +890,7 @@ class HallModel:
         self.scenario = sc = scenario
         self.seed = sc.experiment.seed if seed is None else int(seed)
         self.replication = replication
-        keep = tuple(keep)
-        unknown = sorted(set(keep) - set(TABLES))
-        if unknown:
-            raise ValueError(f"keep: unknown table(s) {unknown} (valid: {', '.join(TABLES)})")
+        keep = known_tables(keep)
         info = sc.scenario
         self.kernel = Kernel()
         self.h0 = info.warmup_days * HOURS_PER_DAY
@@ -975,21 +972,6 @@ class HallModel:
         self._ran = False
 
     # -- draws, delays ------------------------------------------------------------------------
-
-    def stream(self, key: tuple, dist: Any = None) -> CaseStream:
-        """The per-case stream named ``key`` (variates under ``dist``; uniforms when ``None``)."""
-        stream = self._draws.get(key)
-        if stream is None:
-            stream = self._draws[key] = CaseStream(self.streams, key, dist)
-        return stream
-
-    def uniform(self, key: tuple, k: int) -> float:
-        """The uniform of stream ``key`` for case index ``k``."""
-        return self.stream(key).value(k)
-
-    def draw(self, key: tuple, dist: Any, k: int) -> float:
-        """The variate of stream ``key`` under ``dist`` for case index ``k``."""
-        return self.stream(key, dist).value(k)
 
     def effort(self, tp: TypePlan, j: int, s: int, r: int, k: int) -> float:
         """The window effort (hours) of step ``s`` of item ``j`` at round ``r``."""

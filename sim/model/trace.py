@@ -61,6 +61,15 @@ TABLES = ("tasks", "activities", "visits")
 """The per-event tables a run may keep (``Model(keep=...)``)."""
 
 
+def known_tables(keep: Iterable[str]) -> tuple[str, ...]:
+    """``keep`` as a tuple of trace tables; ValueError naming any that is not one of TABLES."""
+    keep = tuple(keep)
+    unknown = sorted(set(keep) - set(TABLES))
+    if unknown:
+        raise ValueError(f"keep: unknown table(s) {unknown} (valid: {', '.join(TABLES)})")
+    return keep
+
+
 @dataclass(frozen=True)
 class Trace:
     """The tables of one replication and what produced them.
