@@ -830,49 +830,10 @@ class SimpleCase(Case):
     def finish_step(self, i: int, step: StepPlan) -> None:
         """The item's one task is done: it is issued and its successors are handed in.
 
-        ``_issue_plain`` then ``_mark_done``, inlined (no item of a simple plan is background).
+        A simple item has no correction, route or transfer: the plain exit of the general walk
+        (``_issue_plain``; no item of a simple plan is background).
         """
-        now = self.model.kernel.now
-        plan = self.plan
-        it = plan.items[i]
-        visit = self.open[i]
-        self.open[i] = None
-        overdue = -1
-        limit = it.time_limit_wd
-        if limit:
-            self.items_timed += 1
-            overdue = int(visit[V_CLOCK] > limit)
-            self.items_overdue += overdue
-        row = self.model.recorder.visit(self, i, visit, now, overdue, False)
-        if it.government:
-            self.gov_active -= 1
-            if self.gov_active == 0:
-                self.idle_since = now
-        st = it.stage
-        if st >= 0:
-            stages = self.stages
-            end = st + (len(stages) >> 1)
-            if not stages[end] >= now:
-                stages[end] = now
-        if it.milestones:
-            if self.milestones is None:
-                self.milestones = [NAN] * len(self.model.plan.milestones)
-            for m in it.milestones:
-                self.milestones[m] = now
-        state = self.state
-        state[i] = DONE
-        self.n_left -= 1
-        if self.n_left == 0:
-            self._close(now, row)
-            return
-        preds = plan.preds
-        for j in plan.succs[i]:
-            if state[j] == WAITING:
-                for p in preds[j]:
-                    if state[p] != DONE:
-                        break
-                else:
-                    self.submit_item(j, row)
+        self._issue_plain(i, self.plan.items[i])
 
 
 _QUICK_VISIT = ([0, NAN, NAN, -1, 0, 0, 0, 0.0],)
