@@ -49,7 +49,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.model.kernel import FEED_MASK, FEED_SHIFT, Kernel
+from sim.model.base import ModelBase
+from sim.model.kernel import FEED_MASK, FEED_SHIFT
 from sim.model.plan import (
     ACTIVITY_KINDS,
     KIND_APPLICANT,
@@ -63,10 +64,10 @@ from sim.model.plan import (
     StepPlan,
     compile_plan,
 )
-from sim.model.streams import ArrayStream, CaseStream, ConstantStream, PerCaseDraws, Streams
+from sim.model.streams import ArrayStream, CaseStream, ConstantStream
 from sim.model.tables import Sink
 from sim.model.trace import TABLES, Trace, TraceRecorder, known_tables
-from sim.model.workcal import HOURS_PER_DAY, OfficeClock, WorkCalendar
+from sim.model.workcal import HOURS_PER_DAY, OfficeClock
 from sim.scenario.schema import Scenario
 
 __all__ = ["ACTIVITY_KINDS", "Case", "Department", "ItemState", "Model", "TABLES"]
@@ -868,7 +869,7 @@ class QuickCase:
         self.model.recorder.quick(self, self.model.kernel.now)
 
 
-class Model(PerCaseDraws):
+class Model(ModelBase):
     """One replication of one scenario: build with a scenario and a seed, then :meth:`run`.
 
     ``sink`` receives the tables in chunks as the run goes (default: a :class:`MemorySink`,
@@ -897,19 +898,10 @@ class Model(PerCaseDraws):
         keep: Iterable[str] = TABLES,
         case_columns: Iterable[str] | None = None,
     ):
-        self.scenario = sc = scenario
-        self.seed = sc.experiment.seed if seed is None else int(seed)
-        self.replication = replication
+        self._begin(scenario, seed, replication)
+        sc = scenario
         keep = known_tables(keep)
         self.plan = plan = compile_plan(sc)
-        self.kernel = Kernel()
-        info = sc.scenario
-        self.horizon_h = info.horizon_days * HOURS_PER_DAY
-        self.warmup_h = info.warmup_days * HOURS_PER_DAY
-        self.end_h = (info.horizon_days + info.drain_days) * HOURS_PER_DAY
-        self.calendar = WorkCalendar(info.start, int(info.horizon_days + info.drain_days) + 60)
-        self.streams = Streams(self.seed, replication)
-        self._draws: dict[tuple, CaseStream] = {}
         self.recorder = TraceRecorder(self, sink, keep, case_columns)
         self.departments = [
             Department(self, d, n, spec, OfficeClock(self.calendar, spec.hours))

@@ -62,12 +62,12 @@ from typing import Any
 
 import numpy as np
 
+from sim.model.base import ModelBase
 from sim.model.halltime import DAY_TYPES, HOURS_PER_DAY, Timeline, day_types, nhpp_times, timeline
-from sim.model.kernel import FEED_MASK, FEED_SHIFT, Kernel
-from sim.model.streams import CaseStream, PerCaseDraws, Streams
+from sim.model.kernel import FEED_MASK, FEED_SHIFT
+from sim.model.streams import CaseStream
 from sim.model.tables import MemorySink, Sink, Table
 from sim.model.trace import CASE_LEAD, TABLES, Trace, _by_case, _Tee, known_tables, memory_sink
-from sim.model.workcal import WorkCalendar
 from sim.scenario.schema import Scenario, group_departments
 
 NAN = math.nan
@@ -875,7 +875,7 @@ class HallCase:
         self.model.record(self, now)
 
 
-class HallModel(PerCaseDraws):
+class HallModel(ModelBase):
     """One replication of a scenario with service halls (see the module docstring)."""
 
     def __init__(
@@ -887,20 +887,11 @@ class HallModel(PerCaseDraws):
         keep: Iterable[str] = TABLES,
         case_columns: Iterable[str] | None = None,
     ):
-        self.scenario = sc = scenario
-        self.seed = sc.experiment.seed if seed is None else int(seed)
-        self.replication = replication
+        self._begin(scenario, seed, replication)
+        sc = scenario
         keep = known_tables(keep)
         info = sc.scenario
-        self.kernel = Kernel()
-        self.h0 = info.warmup_days * HOURS_PER_DAY
-        self.h1 = info.horizon_days * HOURS_PER_DAY
-        self.warmup_h, self.horizon_h = self.h0, self.h1
-        self.end_h = (info.horizon_days + info.drain_days) * HOURS_PER_DAY
-        self.n_days = int(info.horizon_days + info.drain_days) + 60
-        self.calendar = WorkCalendar(info.start, self.n_days)
-        self.streams = Streams(self.seed, replication)
-        self._draws: dict[tuple, CaseStream] = {}
+        self.h0, self.h1 = self.warmup_h, self.horizon_h
         self.network = sc.network
         ab = sc.abandonment
         self.balk_at = ab.balk_at if ab is not None else None

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import zlib
 from array import array
-from typing import Any
 
 import numpy as np
 
@@ -215,28 +214,3 @@ class ConstantStream:
     def value(self, k: int) -> float:
         """The value (for case index ``k``)."""
         return self.constant
-
-
-class PerCaseDraws:
-    """The per-case streams of a model, each made on first use (mixed into both engines).
-
-    A model sets ``self.streams`` (its :class:`Streams`) and ``self._draws = {}``.
-    """
-
-    streams: Streams
-    _draws: dict[tuple, CaseStream]
-
-    def stream(self, key: tuple, dist: Any = None) -> CaseStream:
-        """The per-case stream named ``key`` (variates under ``dist``; uniforms when ``None``)."""
-        stream = self._draws.get(key)
-        if stream is None:
-            stream = self._draws[key] = CaseStream(self.streams, key, dist)
-        return stream
-
-    def uniform(self, key: tuple, k: int) -> float:
-        """The uniform of stream ``key`` that belongs to case index ``k`` of its type."""
-        return self.stream(key).value(k)
-
-    def draw(self, key: tuple, dist: Any, k: int) -> float:
-        """The variate of stream ``key`` under ``dist`` for case index ``k`` of its type."""
-        return self.stream(key, dist).value(k)
