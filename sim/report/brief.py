@@ -74,6 +74,8 @@ S = {
         "note": "Means per {unit} over the {units} that finished; brackets: 95% confidence "
         "interval across replications; grey: change against {base} with the 95% confidence "
         "interval of the paired difference.",
+        "projects": ("projects", "project"),
+        "cases": ("cases", "case"),
         "note targets": " Shares within a target count every project that arrived in the "
         "measurement window.",
         "within": "Projects within {name} (statutory clock)",
@@ -167,6 +169,8 @@ S = {
         "col metric": "指标",
         "note": "均值为已办结{units}的每个{unit}平均值；方括号内为各次重复运行的 95% 置信区间；"
         "灰色为相对于{base}的变化及配对差值的 95% 置信区间。",
+        "projects": ("项目", "项目"),
+        "cases": ("办件", "件"),
         "note targets": "目标内比例以观测期内到达的全部项目为分母。",
         "within": "在{name}内办结的项目比例（法定时限口径）",
         "pp": "个百分点",
@@ -445,10 +449,8 @@ def _table(comparison, results: Sequence, rows: Sequence[Row], lang: str) -> dic
             cells.append({"main": _fmt_ci(e, row.kind), "sub": sub})
         body.append({"label": row.label, "cells": cells})
     zh = lang_of(lang) == "zh"
-    what = ("办件", "件") if hall.is_hall(results) else ("项目", "项目")
-    if not zh:
-        what = ("cases", "case") if hall.is_hall(results) else ("projects", "project")
-    note = s["note"].format(base=result_title(base, lang, results), units=what[0], unit=what[1])
+    units, unit = s["cases" if hall.is_hall(results) else "projects"]
+    note = s["note"].format(base=result_title(base, lang, results), units=units, unit=unit)
     if len(results) == 1:
         note = note.split("；" if zh else "; ")[0]
     if any(r.key.startswith("within:") for r in rows):

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from sim.analysis.citizen import heatmap
-from sim.report.words import lang_of, result_title
+from sim.report.words import lang_of, pick, result_title
 
 LIFE = "group:life_event"
 
@@ -128,13 +128,13 @@ def window_name(result, key: str, lang: str) -> str:
     """
     lid, _, gid = key.partition(".")
     dep = result.scenario.departments.get(gid)
-    group = (dep.name.get(lang) if dep is not None else "") or gid
-    loc = result.scenario.locations.get(lid)
-    hall_name = (loc.name.get(lang) if loc is not None else "") or lid
+    group = pick(dep.name if dep is not None else None, lang, gid)
+    hall_name = _hall_name(result, lid, lang, limit=None)
     return f"{hall_name}·{group}" if lang_of(lang) == "zh" else f"{hall_name}, {group} windows"
 
 
-def _hall_name(result, lid: str, lang: str) -> str:
+def _hall_name(result, lid: str, lang: str, limit: int | None = 28) -> str:
+    """A hall's display name (its id without one), cut to ``limit`` characters."""
     loc = result.scenario.locations.get(lid)
-    name = (loc.name.get(lang) if loc is not None else "") or lid
-    return name if len(name) <= 28 else name[:27] + "…"
+    name = pick(loc.name if loc is not None else None, lang, lid)
+    return name if limit is None or len(name) <= limit else name[: limit - 1] + "…"

@@ -41,6 +41,8 @@ def test_page_one_has_the_one_visit_share_and_the_heatmap(
     assert share in first
     # the heatmap is a vector chart: its axis label and hall names are text on page 1
     assert hour in first and halls in first
+    # the table's note counts cases, not projects
+    assert re.search(r"per\s+case\s+over\s+the\s+cases" if lang == "en" else r"已办结办件", first)
     # the busiest window group is named by its hall and department, not by its ids
     assert not re.search(r"\b(district|jiangpu_hall)\.\w+", first)
     # the page-1 chart is not drawn again straight after it: page 2 is the full heatmap page
